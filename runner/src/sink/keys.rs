@@ -1,0 +1,42 @@
+//! Object keys derived from content, so that writing the same records twice hits the same key.
+
+use crate::record::Record;
+
+/// `<prefix>YYYY/MM/DD/HH/<first created_at>_<first id>-<last id>.<extension>`
+///
+/// Partitioned by the first record's hour, so listings stay small and lifecycle rules can
+/// expire old hours. The time and the id range together name the records inside; a rerun that
+/// cuts the same records gets the same key, and the create-only write turns the repeat into
+/// a no-op.
+pub fn object_key(prefix: &str, first: &Record, last: &Record, extension: &str) -> String {
+    let partition = first.created_at.strftime("%Y/%m/%d/%H");
+    let stamp = first.created_at.strftime("%Y%m%dT%H%M%SZ");
+    format!(
+        "{prefix}{partition}/{stamp}_{}-{}.{extension}",
+        first.id, last.id
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::value::RawValue;
+
+    fn record(id: u64, at: &str) -> Record {
+        Record {
+            id,
+            created_at: at.parse().unwrap(),
+            json: RawValue::from_string("{}".to_owned()).unwrap(),
+        }
+    }
+
+    #[test]
+    fn key_names_the_hour_the_first_time_and_the_id_range() {
+        let first = record(19_990_841, "2024-05-01T23:59:59Z");
+        let last = record(19_990_999, "2024-05-02T00:00:10Z");
+        assert_eq!(
+            object_key("tines/audit/", &first, &last, "ndjson"),
+            "tines/audit/2024/05/01/23/20240501T235959Z_19990841-19990999.ndjson"
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! Turning records into S3 objects: encoding (`encode`) and naming (`keys`).
+
+mod encode;
+mod keys;
+
+pub use encode::{Compression, Format, ObjectBody};
+pub use keys::object_key;
