@@ -13,5 +13,6 @@
 
 pub mod checkpoint;
 pub mod record;
+pub mod settings;
 pub mod sink;
 pub mod store;

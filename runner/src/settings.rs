@@ -1,0 +1,614 @@
+//! Configuration: flags, then the reference Lambda's environment variables, then a job file
+//! (or a Lambda event payload) — resolved and checked once, before any work starts.
+//!
+//! Every setting is described once in [`FIELDS`]: its job-file key, its environment variable
+//! (the reference's names, accepted unchanged) and its flag. Errors name the setting, where its
+//! value came from, and what is accepted.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use crate::sink::{Compression, Format};
+
+/// One setting, under each of its three names.
+pub struct Field {
+    /// Key in a job file or Lambda event payload.
+    pub key: &'static str,
+    /// Environment variable.
+    pub env: &'static str,
+    /// Command-line flag; `None` for secrets, which must not appear in process listings.
+    pub flag: Option<&'static str>,
+    pub help: &'static str,
+}
+
+pub const FIELDS: &[Field] = &[
+    Field {
+        key: "bucket",
+        env: "S3_BUCKET",
+        flag: Some("bucket"),
+        help: "S3 bucket the records are written to",
+    },
+    Field {
+        key: "prefix",
+        env: "S3_PREFIX",
+        flag: Some("prefix"),
+        help: "Key prefix of the data objects [default: tines/audit/]",
+    },
+    Field {
+        key: "state_key",
+        env: "STATE_KEY",
+        flag: Some("state-key"),
+        help: "Key of the state object, outside the prefix [default: tines/state/audit.json]",
+    },
+    Field {
+        key: "tenant",
+        env: "TINES_BASE_URL",
+        flag: Some("tenant"),
+        help: "Tines tenant URL, e.g. https://example.tines.com",
+    },
+    Field {
+        key: "api_key",
+        env: "TINES_API_KEY",
+        flag: None,
+        help: "Tines API key (environment only)",
+    },
+    Field {
+        key: "api_key_secret_arn",
+        env: "TINES_API_KEY_SECRET_ARN",
+        flag: Some("api-key-secret-arn"),
+        help: "AWS Secrets Manager secret holding the Tines API key",
+    },
+    Field {
+        key: "lookback_seconds",
+        env: "LOOKBACK_SECONDS",
+        flag: Some("lookback-seconds"),
+        help: "On the first run, start this far back [default: 3600]",
+    },
+    Field {
+        key: "backfill_from",
+        env: "BACKFILL_FROM",
+        flag: Some("backfill-from"),
+        help: "On the first run, start at this RFC 3339 time instead",
+    },
+    Field {
+        key: "page_size",
+        env: "PAGE_SIZE",
+        flag: Some("page-size"),
+        help: "Records per API page, 1..=500 [default: 500]",
+    },
+    Field {
+        key: "max_pages",
+        env: "MAX_PAGES",
+        flag: Some("max-pages"),
+        help: "Pages fetched per run; the rest waits for the next run [default: 1000]",
+    },
+    Field {
+        key: "http_timeout",
+        env: "HTTP_TIMEOUT",
+        flag: Some("http-timeout"),
+        help: "Seconds per HTTP request [default: 30]",
+    },
+    Field {
+        key: "http_retries",
+        env: "HTTP_RETRIES",
+        flag: Some("http-retries"),
+        help: "Retries per request, 0..=20 [default: 3]",
+    },
+    Field {
+        key: "settle_seconds",
+        env: "SETTLE_SECONDS",
+        flag: Some("settle-seconds"),
+        help: "How far behind now each window ends, 0..=3600 [default: 60]",
+    },
+    Field {
+        key: "s3_force_path_style",
+        env: "S3_FORCE_PATH_STYLE",
+        flag: Some("s3-force-path-style"),
+        help: "Path-style S3 addressing, for S3-compatible stores [default: false]",
+    },
+    Field {
+        key: "format",
+        env: "FORMAT",
+        flag: Some("format"),
+        help: "ndjson (one record per line) or raw_page [default: ndjson]",
+    },
+    Field {
+        key: "compression",
+        env: "COMPRESSION",
+        flag: Some("compression"),
+        help: "none or gzip [default: none]",
+    },
+    Field {
+        key: "records_per_object",
+        env: "RECORDS_PER_OBJECT",
+        flag: Some("records-per-object"),
+        help: "Records per S3 object, 1..=100000 [default: 5000]",
+    },
+    Field {
+        key: "requests_per_minute",
+        env: "REQUESTS_PER_MINUTE",
+        flag: Some("requests-per-minute"),
+        help: "Client-side limit on Tines requests [default: 1000, the documented limit]",
+    },
+    Field {
+        key: "concurrency",
+        env: "CONCURRENCY",
+        flag: Some("concurrency"),
+        help: "Pages fetched at once, 1..=16 [default: 4]",
+    },
+];
+
+/// Where a raw value came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Flag(&'static str),
+    Env(&'static str),
+    JobFile(&'static str),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Flag(flag) => write!(f, "--{flag}"),
+            Origin::Env(var) => write!(f, "environment variable {var}"),
+            Origin::JobFile(key) => write!(f, "job file key \"{key}\""),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{origin}: {problem}")]
+pub struct SettingsError {
+    pub origin: Origin,
+    pub problem: String,
+}
+
+fn missing(field: &Field, why: &str) -> SettingsError {
+    SettingsError {
+        origin: Origin::Env(field.env),
+        problem: format!(
+            "{why}; set {} or the job file key \"{}\"",
+            field.env, field.key
+        ),
+    }
+}
+
+/// Raw values by job-file key, highest priority first: flags, environment, job file.
+#[derive(Default, Clone)]
+pub struct RawSettings {
+    values: BTreeMap<&'static str, (String, Origin)>,
+}
+
+impl fmt::Debug for RawSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print values: one of them is an API key.
+        f.debug_list().entries(self.values.keys()).finish()
+    }
+}
+
+impl RawSettings {
+    /// Adds values from a lower-priority source; values already present win.
+    fn fill(&mut self, key: &'static str, value: String, origin: Origin) {
+        self.values.entry(key).or_insert((value, origin));
+    }
+
+    pub fn from_flags(flags: impl Fn(&'static str) -> Option<String>) -> Self {
+        let mut raw = Self::default();
+        for field in FIELDS {
+            if let Some((flag, value)) = field.flag.and_then(|flag| Some((flag, flags(flag)?))) {
+                raw.fill(field.key, value, Origin::Flag(flag));
+            }
+        }
+        raw
+    }
+
+    pub fn add_env(&mut self, env: impl Fn(&'static str) -> Option<String>) {
+        for field in FIELDS {
+            if let Some(value) = env(field.env).filter(|v| !v.is_empty()) {
+                self.fill(field.key, value, Origin::Env(field.env));
+            }
+        }
+    }
+
+    /// Adds a job file's (or Lambda event's) JSON object, refusing keys it does not know.
+    pub fn add_job(&mut self, job: &Value) -> Result<(), SettingsError> {
+        let object = job.as_object().ok_or_else(|| SettingsError {
+            origin: Origin::JobFile("(root)"),
+            problem: "a job file must be a JSON object".to_owned(),
+        })?;
+        for (key, value) in object {
+            let Some(field) = FIELDS.iter().find(|f| f.key == key) else {
+                let known: Vec<_> = FIELDS.iter().map(|f| f.key).collect();
+                return Err(SettingsError {
+                    origin: Origin::JobFile("(root)"),
+                    problem: format!("unknown key \"{key}\"; accepted: {}", known.join(", ")),
+                });
+            };
+            let text = match value {
+                Value::Null => continue,
+                Value::String(s) => s.clone(),
+                Value::Number(_) | Value::Bool(_) => value.to_string(),
+                _ => {
+                    return Err(SettingsError {
+                        origin: Origin::JobFile(field.key),
+                        problem: "must be a string, number or boolean".to_owned(),
+                    });
+                }
+            };
+            self.fill(field.key, text, Origin::JobFile(field.key));
+        }
+        Ok(())
+    }
+
+    fn get(&self, key: &str) -> Option<&(String, Origin)> {
+        self.values.get(key)
+    }
+
+    /// Checks every value and applies defaults.
+    pub fn resolve(&self) -> Result<Settings, SettingsError> {
+        let field = |key: &str| FIELDS.iter().find(|f| f.key == key).unwrap_or(&FIELDS[0]);
+        let text = |key: &str| self.get(key).map(|(v, o)| (v.trim(), o));
+        let number = |key: &str,
+                      range: std::ops::RangeInclusive<u64>,
+                      default: u64|
+         -> Result<u64, SettingsError> {
+            match text(key) {
+                None => Ok(default),
+                Some((raw, origin)) => raw
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or_else(|| SettingsError {
+                        origin: origin.clone(),
+                        problem: format!(
+                            "'{raw}' is not accepted; use a whole number in {}..={}",
+                            range.start(),
+                            range.end()
+                        ),
+                    }),
+            }
+        };
+
+        let (bucket, bucket_origin) =
+            text("bucket").ok_or_else(|| missing(field("bucket"), "no S3 bucket given"))?;
+        check_bucket_name(bucket).map_err(|problem| SettingsError {
+            origin: bucket_origin.clone(),
+            problem,
+        })?;
+
+        let (prefix, prefix_origin) = text("prefix")
+            .map_or(("tines/audit/", Origin::Env("S3_PREFIX")), |(v, o)| {
+                (v, o.clone())
+            });
+        if prefix.is_empty() || prefix.starts_with('/') || !prefix.ends_with('/') {
+            return Err(SettingsError {
+                origin: prefix_origin,
+                problem: format!(
+                    "'{prefix}' is not accepted; use a non-empty key prefix ending in '/' and not starting with '/', e.g. tines/audit/"
+                ),
+            });
+        }
+        let (state_key, state_origin) = text("state_key").map_or(
+            ("tines/state/audit.json", Origin::Env("STATE_KEY")),
+            |(v, o)| (v, o.clone()),
+        );
+        if state_key.is_empty() || state_key.ends_with('/') || state_key.starts_with('/') {
+            return Err(SettingsError {
+                origin: state_origin,
+                problem: format!(
+                    "'{state_key}' is not accepted; use an object key such as tines/state/audit.json"
+                ),
+            });
+        }
+        if state_key.starts_with(prefix) {
+            return Err(SettingsError {
+                origin: state_origin,
+                problem: format!(
+                    "'{state_key}' lies inside the data prefix '{prefix}'. The SecOps feed reading that prefix would ingest \
+                     the state object as a log record and, with source deletion on, delete it, so the next run would \
+                     start over. Put it beside the prefix instead, e.g. tines/state/audit.json"
+                ),
+            });
+        }
+
+        let (tenant, _) =
+            text("tenant").ok_or_else(|| missing(field("tenant"), "no Tines tenant URL given"))?;
+        let api_key = match (text("api_key"), text("api_key_secret_arn")) {
+            (Some((key, _)), _) if !key.is_empty() => ApiKeySource::Value(ApiKey(key.to_owned())),
+            (_, Some((arn, origin))) => {
+                if !arn.starts_with("arn:") || !arn.contains(":secretsmanager:") {
+                    return Err(SettingsError {
+                        origin: origin.clone(),
+                        problem: format!(
+                            "'{arn}' is not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)"
+                        ),
+                    });
+                }
+                ApiKeySource::SecretsManager(arn.to_owned())
+            }
+            _ => {
+                return Err(missing(
+                    field("api_key"),
+                    "no Tines API key given; set TINES_API_KEY or TINES_API_KEY_SECRET_ARN",
+                ));
+            }
+        };
+
+        let start = match text("backfill_from") {
+            Some((raw, origin)) => {
+                StartPoint::From(raw.parse::<Timestamp>().map_err(|_| SettingsError {
+                    origin: origin.clone(),
+                    problem: format!(
+                        "'{raw}' is not an RFC 3339 time such as 2024-05-01T00:00:00Z"
+                    ),
+                })?)
+            }
+            None => StartPoint::Lookback(Duration::from_secs(number(
+                "lookback_seconds",
+                0..=RETENTION_SECONDS,
+                3600,
+            )?)),
+        };
+
+        let enumerated = |key: &str, accepted: &[&str]| -> Result<Option<usize>, SettingsError> {
+            match text(key) {
+                None => Ok(None),
+                Some((raw, origin)) => accepted
+                    .iter()
+                    .position(|a| a.eq_ignore_ascii_case(raw))
+                    .map(Some)
+                    .ok_or_else(|| SettingsError {
+                        origin: origin.clone(),
+                        problem: format!(
+                            "'{raw}' is not accepted; use one of: {}",
+                            accepted.join(", ")
+                        ),
+                    }),
+            }
+        };
+        let force_path_style = matches!(
+            enumerated("s3_force_path_style", &["false", "true", "0", "1"])?,
+            Some(1 | 3)
+        );
+        let format = match enumerated("format", &["ndjson", "raw_page"])? {
+            Some(1) => Format::RawPage,
+            _ => Format::Ndjson,
+        };
+        let compression = match enumerated("compression", &["none", "gzip"])? {
+            Some(1) => Compression::Gzip,
+            _ => Compression::None,
+        };
+        let http_timeout = match text("http_timeout") {
+            None => Duration::from_secs(30),
+            Some((raw, origin)) => raw
+                .parse::<f64>()
+                .ok()
+                .filter(|s| (0.1..=900.0).contains(s))
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| SettingsError {
+                    origin: origin.clone(),
+                    problem: format!("'{raw}' is not accepted; use seconds between 0.1 and 900"),
+                })?,
+        };
+
+        Ok(Settings {
+            bucket: bucket.to_owned(),
+            prefix: prefix.to_owned(),
+            state_key: state_key.to_owned(),
+            tenant: tenant.to_owned(),
+            api_key,
+            start,
+            page_size: number("page_size", 1..=500, 500)? as u32,
+            max_pages: number("max_pages", 1..=1_000_000, 1000)?,
+            http_timeout,
+            http_retries: number("http_retries", 0..=20, 3)? as u32,
+            settle: Duration::from_secs(number("settle_seconds", 0..=3600, 60)?),
+            force_path_style,
+            format,
+            compression,
+            records_per_object: number("records_per_object", 1..=100_000, 5000)? as usize,
+            requests_per_minute: number("requests_per_minute", 1..=100_000, 1000)? as u32,
+            concurrency: number("concurrency", 1..=16, 4)? as usize,
+        })
+    }
+}
+
+/// Tines keeps audit logs for two years; looking back further finds nothing.
+const RETENTION_SECONDS: u64 = 2 * 366 * 24 * 3600;
+
+/// S3 bucket naming rules: 3 to 63 lowercase letters, digits, dots and hyphens, starting and
+/// ending with a letter or digit.
+pub fn check_bucket_name(name: &str) -> Result<(), String> {
+    let valid_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+    let edges = name
+        .bytes()
+        .next()
+        .zip(name.bytes().last())
+        .is_some_and(|(first, last)| first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric());
+    if (3..=63).contains(&name.len()) && valid_chars && edges && !name.contains("..") {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{name}' is not a valid S3 bucket name; use 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
+        ))
+    }
+}
+
+/// The Tines API key. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(pub String);
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiKeySource {
+    Value(ApiKey),
+    SecretsManager(String),
+}
+
+/// Where a first run starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartPoint {
+    Lookback(Duration),
+    From(Timestamp),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub bucket: String,
+    pub prefix: String,
+    pub state_key: String,
+    pub tenant: String,
+    pub api_key: ApiKeySource,
+    pub start: StartPoint,
+    pub page_size: u32,
+    pub max_pages: u64,
+    pub http_timeout: Duration,
+    pub http_retries: u32,
+    pub settle: Duration,
+    pub force_path_style: bool,
+    pub format: Format,
+    pub compression: Compression,
+    pub records_per_object: usize,
+    pub requests_per_minute: u32,
+    pub concurrency: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn env(
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> impl Fn(&'static str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    fn resolve(pairs: Vars) -> Result<Settings, SettingsError> {
+        let mut raw = RawSettings::default();
+        raw.add_env(env(pairs));
+        raw.resolve()
+    }
+
+    const MINIMAL: &[(&str, &str)] = &[
+        ("S3_BUCKET", "audit-bucket"),
+        ("TINES_BASE_URL", "https://example.tines.com"),
+        ("TINES_API_KEY", "k3y-s3cret"),
+    ];
+
+    #[test]
+    fn the_reference_variables_work_unchanged_with_defaults() {
+        let settings = resolve(MINIMAL).unwrap();
+        assert_eq!(settings.prefix, "tines/audit/");
+        assert_eq!(settings.state_key, "tines/state/audit.json");
+        assert_eq!(settings.page_size, 500);
+        assert_eq!(settings.settle, Duration::from_secs(60));
+        assert_eq!(
+            settings.start,
+            StartPoint::Lookback(Duration::from_secs(3600))
+        );
+        assert_eq!(settings.format, Format::Ndjson);
+        assert!(
+            !format!("{settings:?}").contains("k3y-s3cret"),
+            "the key never shows in Debug"
+        );
+    }
+
+    #[test]
+    fn a_state_key_inside_the_prefix_is_refused_with_the_reason() {
+        let err = resolve(&[
+            ("S3_BUCKET", "audit-bucket"),
+            ("TINES_BASE_URL", "https://example.tines.com"),
+            ("TINES_API_KEY", "k"),
+            ("STATE_KEY", "tines/audit/state.json"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.origin, Origin::Env("STATE_KEY"));
+        assert!(
+            err.problem.contains("inside the data prefix") && err.problem.contains("ingest"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_setting_and_what_is_accepted() {
+        let cases: [(Vars, &str, &str); 6] = [
+            (&[("PAGE_SIZE", "900")], "PAGE_SIZE", "1..=500"),
+            (&[("HTTP_TIMEOUT", "soon")], "HTTP_TIMEOUT", "seconds"),
+            (&[("COMPRESSION", "zstd")], "COMPRESSION", "none, gzip"),
+            (
+                &[("S3_FORCE_PATH_STYLE", "yes")],
+                "S3_FORCE_PATH_STYLE",
+                "true",
+            ),
+            (
+                &[("BACKFILL_FROM", "last week")],
+                "BACKFILL_FROM",
+                "RFC 3339",
+            ),
+            (&[("S3_PREFIX", "/tines")], "S3_PREFIX", "ending in '/'"),
+        ];
+        for (extra, var, accepted) in cases {
+            let mut raw = RawSettings::default();
+            raw.add_env(env(extra));
+            raw.add_env(env(MINIMAL));
+            let err = raw.resolve().unwrap_err();
+            assert_eq!(err.origin, Origin::Env(var));
+            assert!(err.to_string().contains(accepted), "{err}");
+        }
+        let err = resolve(&[("S3_BUCKET", "Bad_Bucket")]).unwrap_err();
+        assert!(err.problem.contains("bucket name"), "{err}");
+        let err =
+            resolve(&[("S3_BUCKET", "ok-bucket"), ("TINES_BASE_URL", "https://t")]).unwrap_err();
+        assert!(err.problem.contains("TINES_API_KEY"), "{err}");
+    }
+
+    #[test]
+    fn flags_beat_environment_beats_job_file() {
+        let mut raw =
+            RawSettings::from_flags(|flag| (flag == "page-size").then(|| "100".to_owned()));
+        raw.add_env(env(&[
+            ("PAGE_SIZE", "200"),
+            ("MAX_PAGES", "7"),
+            ("TINES_API_KEY", "k"),
+        ]));
+        raw.add_job(&json!({
+            "bucket": "job-bucket", "tenant": "https://example.tines.com",
+            "page_size": 300, "max_pages": 9, "compression": "gzip", "backfill_from": null
+        }))
+        .unwrap();
+        let settings = raw.resolve().unwrap();
+        assert_eq!(settings.page_size, 100);
+        assert_eq!(settings.max_pages, 7);
+        assert_eq!(settings.bucket, "job-bucket");
+        assert_eq!(settings.compression, Compression::Gzip);
+
+        let err = RawSettings::default()
+            .add_job(&json!({"buckett": "x"}))
+            .unwrap_err();
+        assert!(
+            err.problem.contains("buckett") && err.problem.contains("bucket"),
+            "{err}"
+        );
+        let err = RawSettings::default()
+            .add_job(&json!({"page_size": [1]}))
+            .unwrap_err();
+        assert_eq!(err.origin, Origin::JobFile("page_size"));
+    }
+}
