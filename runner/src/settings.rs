@@ -489,6 +489,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    type Vars = &'static [(&'static str, &'static str)];
+
     fn env(
         pairs: &'static [(&'static str, &'static str)],
     ) -> impl Fn(&'static str) -> Option<String> {
