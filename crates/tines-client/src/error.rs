@@ -250,7 +250,10 @@ fn json_message(value: &Value) -> Option<String> {
             }
             let text = |key: &str| object.get(key).and_then(Value::as_str).and_then(non_empty);
             match (text("message").or_else(|| text("error")), text("details")) {
-                (Some(message), Some(details)) if !message.contains(&details) => {
+                // Details that only repeat the message (often the status reason) add nothing.
+                (Some(message), Some(details))
+                    if !message.to_lowercase().contains(&details.to_lowercase()) =>
+                {
                     Some(format!("{message} ({details})"))
                 }
                 (Some(message), _) => Some(message),
@@ -304,6 +307,10 @@ mod tests {
         assert_eq!(message(""), None);
         assert_eq!(message("  \n"), None);
         assert_eq!(message(r#"{"error":"nope"}"#), Some("nope".to_owned()));
+        assert_eq!(
+            message(r#"{"message":"User 7 not found","details":"Not Found"}"#),
+            Some("User 7 not found".to_owned())
+        );
         assert_eq!(message(r#"{"errors":["a","b"]}"#), Some("a; b".to_owned()));
         assert_eq!(
             message(r#"{"errors":[{"details":"only details"}]}"#),
