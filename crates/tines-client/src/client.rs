@@ -158,7 +158,11 @@ impl Client {
             let wait = error
                 .retry_after()
                 .unwrap_or_else(|| backoff(policy, attempt));
-            if Instant::now() + wait >= deadline {
+            // The wait comes from the server and may be absurd; an overflow means "too long".
+            if Instant::now()
+                .checked_add(wait)
+                .is_none_or(|end| end >= deadline)
+            {
                 return Err(error);
             }
             tokio::time::sleep(wait).await;
@@ -240,7 +244,7 @@ impl Client {
         Failure {
             error: Error::new(kind, message)
                 .with_status(status.as_u16())
-                .with_retry_after(wait.filter(|_| kind == ErrorKind::RateLimited)),
+                .with_retry_after(wait.filter(|_| retry == Retry::IfIdempotent)),
             retry,
         }
     }

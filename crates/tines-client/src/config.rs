@@ -63,7 +63,8 @@ pub struct RetryPolicy {
     /// Sends per call, the first included (default 5).
     pub max_attempts: u32,
     /// Time from the start of a call after which no attempt starts and no wait begins
-    /// (default 2 minutes).
+    /// (default 2 minutes). Each page of [`Client::list_users`](crate::Client::list_users) is
+    /// a call of its own.
     pub deadline: Duration,
     /// The first backoff without `Retry-After` (default 500 ms).
     pub initial_backoff: Duration,
@@ -118,6 +119,10 @@ impl RateLimits {
     }
 }
 
+/// Longest timeout or deadline accepted; anything longer is a mistake, and the bound keeps
+/// deadline arithmetic far from overflowing.
+const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// A [`Config`] that passed every check.
 pub(crate) struct Checked {
     pub base_url: Url,
@@ -132,23 +137,22 @@ pub(crate) struct Checked {
 
 impl Config {
     pub(crate) fn check(&self) -> Result<Checked, Error> {
-        if self.request_timeout.is_zero() {
-            return Err(Error::invalid_config(
-                "request_timeout",
-                "must be longer than zero",
-            ));
-        }
         let retry = self.retry;
+        for (field, duration) in [
+            ("request_timeout", self.request_timeout),
+            ("retry.deadline", retry.deadline),
+        ] {
+            if duration.is_zero() || duration > MAX_DURATION {
+                return Err(Error::invalid_config(
+                    field,
+                    "must be longer than zero and at most 24 hours",
+                ));
+            }
+        }
         if retry.max_attempts == 0 {
             return Err(Error::invalid_config(
                 "retry.max_attempts",
                 "must be at least 1 (1 means no retries)",
-            ));
-        }
-        if retry.deadline.is_zero() {
-            return Err(Error::invalid_config(
-                "retry.deadline",
-                "must be longer than zero",
             ));
         }
         if retry.initial_backoff > retry.max_backoff {
@@ -334,6 +338,12 @@ mod tests {
             .err()
             .unwrap();
         assert!(error.to_string().contains("`request_timeout`"), "{error}");
+        let forever = base.clone().retry(RetryPolicy {
+            deadline: Duration::MAX,
+            ..RetryPolicy::default()
+        });
+        let error = forever.check().err().unwrap();
+        assert!(error.to_string().contains("`retry.deadline`"), "{error}");
         assert!(base.check().is_ok());
     }
 

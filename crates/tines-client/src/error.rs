@@ -136,7 +136,7 @@ impl Error {
         self.inner.attempts
     }
 
-    /// The wait the server asked for with `Retry-After` on its last 429.
+    /// The wait the server asked for with `Retry-After` on its last 429 or 5xx.
     pub fn retry_after(&self) -> Option<Duration> {
         self.inner.retry_after
     }

@@ -47,8 +47,9 @@ static HTTP_DATE: DateTimeParser = DateTimeParser::new();
 /// `GMT` included). A date in the past means "now".
 pub(crate) fn retry_after(value: &str, now: Timestamp) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Too many digits for a u64 is still a (very long) wait, not an unreadable header.
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
     }
     let at = HTTP_DATE.parse_timestamp(value).ok()?;
     let wait = at.duration_since(now);
@@ -72,7 +73,12 @@ mod tests {
             retry_after("Tue, 30 Apr 2024 23:00:00 GMT", now),
             Some(Duration::ZERO)
         );
+        assert_eq!(
+            retry_after("99999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
         assert_eq!(retry_after("soon", now), None);
+        assert_eq!(retry_after("", now), None);
         assert_eq!(retry_after("-5", now), None);
     }
 

@@ -36,14 +36,14 @@ async fn clones_share_one_limiter_per_endpoint_group() {
     }
     let took = started.elapsed();
     assert!(took >= Duration::from_millis(500), "6 requests in {took:?}");
-    assert!(took < Duration::from_millis(1500), "6 requests in {took:?}");
+    assert!(took < Duration::from_secs(3), "6 requests in {took:?}");
 
     let other_group = Instant::now();
     for _ in 0..6 {
         client.info().await.unwrap();
     }
     assert!(
-        other_group.elapsed() < Duration::from_millis(300),
+        other_group.elapsed() < Duration::from_millis(400),
         "info is not limited"
     );
 }

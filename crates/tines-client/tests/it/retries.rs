@@ -66,7 +66,7 @@ async fn a_retry_after_longer_than_the_deadline_fails_at_once() {
     let started = Instant::now();
     let error = page(&client).await.unwrap_err();
     assert!(
-        started.elapsed() < Duration::from_secs(1),
+        started.elapsed() < Duration::from_secs(3),
         "{:?}",
         started.elapsed()
     );
@@ -86,7 +86,7 @@ async fn the_servers_own_limit_ends_in_rate_limited_with_its_wait() {
     }
     let started = Instant::now();
     let error = page(&client).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(started.elapsed() < Duration::from_secs(3));
     assert!(error.is_rate_limited());
     let wait = error.retry_after().unwrap();
     assert!(
@@ -142,14 +142,14 @@ async fn a_stalled_server_times_out() {
             }),
     )
     .unwrap();
-    h.faults(json!([{"kind": "stall", "millis": 3000}])).await;
+    h.faults(json!([{"kind": "stall", "millis": 5000}])).await;
     let started = Instant::now();
     let error = page(&client).await.unwrap_err();
     let took = started.elapsed();
     assert!(error.is_transport() && error.is_timeout(), "{error}");
     assert_eq!(error.attempts(), 2);
     assert!(
-        took >= Duration::from_millis(400) && took < Duration::from_secs(2),
+        took >= Duration::from_millis(400) && took < Duration::from_secs(3),
         "{took:?}"
     );
 }
@@ -157,7 +157,7 @@ async fn a_stalled_server_times_out() {
 #[tokio::test]
 async fn a_hard_deadline_cuts_a_call_short() {
     let h = seeded().await;
-    h.faults(json!([{"kind": "stall", "millis": 3000}])).await;
+    h.faults(json!([{"kind": "stall", "millis": 5000}])).await;
     let client = h
         .client()
         .with_deadline(std::time::Instant::now() + Duration::from_millis(300));
@@ -166,7 +166,7 @@ async fn a_hard_deadline_cuts_a_call_short() {
     let took = started.elapsed();
     assert!(error.is_timeout(), "{error}");
     assert!(error.message().contains("deadline"), "{error}");
-    assert!(took < Duration::from_millis(800), "{took:?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
     let after = page(&client).await.unwrap_err();
     assert!(after.is_timeout() && after.attempts() == 0, "{after}");
 }
