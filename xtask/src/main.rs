@@ -5,6 +5,7 @@ mod test;
 mod tools;
 
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
@@ -14,7 +15,22 @@ tasks:
   tools   install the test tools into .tools/ (idempotent; offline after the first run)
   test    install the tools, then check formatting and lints and run every test";
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        // The cause chain alone, one cause a line: a backtrace (RUST_BACKTRACE is often set)
+        // would bury the message a user needs.
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let repo = repo_root();
     match args

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 /// Below the kernel's ephemeral range (32768 and up by default), so outgoing connections never
 /// take them, and with room for port + 10,000, which SeaweedFS uses for gRPC.
 const PORT_RANGE: Range<u16> = 10_000..20_000;
-const GRPC_OFFSET: u16 = 10_000;
+pub(crate) const GRPC_OFFSET: u16 = 10_000;
 
 /// Generous: a loaded CI machine compiling in parallel can slow a ~1 s start a lot.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -55,18 +55,25 @@ impl Drop for ScratchDir {
     }
 }
 
-/// A running server; killed (and reaped) on drop.
+/// A running server; killed (and reaped) on drop at the latest.
 #[derive(Debug)]
 pub(crate) struct ServerProcess {
     child: Child,
 }
 
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
+impl ServerProcess {
+    /// Kills the server and waits for it to exit; doing it again does nothing.
+    pub fn stop(&mut self) {
         // SIGKILL rather than a graceful stop: the data is thrown away anyway, and SeaweedFS takes
         // about 4 s to honour SIGTERM.
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 

@@ -1,4 +1,5 @@
 use std::fs;
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, Result};
@@ -17,19 +18,67 @@ const REGION: &str = "us-east-1";
 /// on every machine. Stopped and its data removed on drop.
 #[derive(Debug)]
 pub struct S3Server {
-    // Declared before the scratch folder so the server is killed before its data is removed.
-    _process: ServerProcess,
+    process: ServerProcess,
     _scratch: ScratchDir,
     endpoint_url: String,
+    ports: Ports,
+}
+
+impl Drop for S3Server {
+    // Runs before the fields are dropped, so the server is gone before its data folder and sockets.
+    fn drop(&mut self) {
+        self.process.stop();
+        for socket in leftover_sockets(&self.ports) {
+            let _ = fs::remove_file(socket);
+        }
+    }
 }
 
 /// Which port each of the `weed mini` components listens on (each also takes port + 10,000).
+#[derive(Debug)]
 struct Ports {
     s3: u16,
     master: u16,
     volume: u16,
     filer: u16,
     admin: u16,
+}
+
+/// weed creates unix sockets at fixed paths, `/tmp/seaweedfs-<component>[-grpc]-<port>.sock`
+/// whatever TMPDIR says, some of them only after it answers, and leaves them behind when killed.
+/// These are the ones named after our ports (HTTP ports and their gRPC twins).
+fn leftover_sockets(ports: &Ports) -> Vec<PathBuf> {
+    let ours: Vec<u16> = [
+        ports.s3,
+        ports.master,
+        ports.volume,
+        ports.filer,
+        ports.admin,
+    ]
+    .into_iter()
+    .flat_map(|port| [port, port + process::GRPC_OFFSET])
+    .collect();
+    let Ok(entries) = fs::read_dir("/tmp") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            socket_port(&name).is_some_and(|port| ours.contains(&port))
+        })
+        .collect()
+}
+
+/// The port in a socket name such as `seaweedfs-filer-grpc-18888.sock`.
+fn socket_port(file_name: &str) -> Option<u16> {
+    file_name
+        .strip_prefix("seaweedfs-")?
+        .strip_suffix(".sock")?
+        .rsplit('-')
+        .next()?
+        .parse()
+        .ok()
 }
 
 impl S3Server {
@@ -90,9 +139,10 @@ impl S3Server {
             ready,
         )?;
         Ok(S3Server {
-            _process: process,
+            process,
             _scratch: scratch,
             endpoint_url: format!("http://127.0.0.1:{}", ports.s3),
+            ports,
         })
     }
 
@@ -111,5 +161,19 @@ impl S3Server {
 
     pub fn secret_key(&self) -> &str {
         SECRET_KEY
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::socket_port;
+
+    #[test]
+    fn finds_the_port_in_weed_socket_names() {
+        assert_eq!(socket_port("seaweedfs-filer-grpc-18888.sock"), Some(18888));
+        assert_eq!(socket_port("seaweedfs-s3-8333.sock"), Some(8333));
+        assert_eq!(socket_port("seaweedfs-s3-8333.socket"), None);
+        assert_eq!(socket_port("other-s3-8333.sock"), None);
+        assert_eq!(socket_port("seaweedfs-mount-x.sock"), None);
     }
 }

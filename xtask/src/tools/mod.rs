@@ -66,7 +66,13 @@ pub fn install(repo: &Path) -> Result<PathBuf> {
     python::install(&layout)?;
     terraform::install_1_0_3(&layout)?;
     terraform::install_1_15_shim(&layout)?;
-    print_summary(&layout)?;
+    print_summary(&layout).with_context(|| {
+        format!(
+            "the installed tools do not work; if {} was changed by hand, delete it and run \
+             `cargo xtask tools` again",
+            layout.root.display()
+        )
+    })?;
     Ok(layout.root)
 }
 
