@@ -1,1 +1,3 @@
-//! End-to-end scenarios.
+//! End-to-end scenarios, one module per area.
+
+mod smoke;

@@ -1,1 +1,58 @@
-fn main() {}
+//! Project tasks, run as `cargo xtask <task>` (the alias lives in `.cargo/config.toml`).
+
+mod cmd;
+mod test;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  tools   install the test tools into .tools/ (idempotent; offline after the first run)
+  test    install the tools, then check formatting and lints and run every test";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        // The cause chain alone, one cause a line: a backtrace (RUST_BACKTRACE is often set)
+        // would bury the message a user needs.
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let repo = repo_root();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["tools"] => tools::install(&repo).map(drop),
+        ["test"] => test::run(&repo),
+        ["help" | "-h" | "--help"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        [] => bail!("no task given\n\n{USAGE}"),
+        other => bail!("unknown task `{}`\n\n{USAGE}", other.join(" ")),
+    }
+}
+
+/// The workspace root: xtask is always built from its own folder inside it, so this holds for any
+/// working directory `cargo xtask` is called from.
+fn repo_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}

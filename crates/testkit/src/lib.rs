@@ -1,1 +1,26 @@
-//! Test support: locates the tools installed under `.tools/` and runs servers on loopback.
+//! Test support: locates the tools that `cargo xtask tools` installs under `.tools/` and runs
+//! servers from there on free loopback ports.
+//!
+//! - [`Tools::locate`] finds the `.tools/` folder.
+//! - [`Tools::terraform_clis`] lists every Terraform CLI to test against, as [`TerraformCli`].
+//! - [`S3Server::start`] runs SeaweedFS as a real S3 server (SigV4 enforced, atomic conditional
+//!   writes); [`AwsEmulator::start`] runs moto for the AWS control plane (IAM, Lambda, Scheduler,
+//!   STS), which also speaks S3.
+//!
+//! - [`ScratchDir`] is a temporary folder for a test's files.
+//!
+//! Servers are synchronous to start (about a second) and stop when dropped, so they work the same
+//! from plain and async tests.
+
+mod aws;
+mod http;
+mod process;
+mod s3;
+mod terraform;
+mod tools;
+
+pub use aws::AwsEmulator;
+pub use process::ScratchDir;
+pub use s3::S3Server;
+pub use terraform::{Origin, TerraformCli};
+pub use tools::Tools;

@@ -1,0 +1,179 @@
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result};
+
+use crate::Tools;
+use crate::http;
+use crate::process::{self, ScratchDir, ServerProcess};
+
+const ACCESS_KEY: &str = "TINESAUDITTESTKEY";
+const SECRET_KEY: &str = "tinesaudit-test-secret";
+const REGION: &str = "us-east-1";
+
+/// A SeaweedFS S3 server (`weed mini`) on loopback, with its own empty data folder. It enforces
+/// SigV4 with one admin identity ([`access_key`](Self::access_key) and
+/// [`secret_key`](Self::secret_key)). Address it path-style: `*.localhost` names do not resolve
+/// on every machine. Stopped and its data removed on drop.
+#[derive(Debug)]
+pub struct S3Server {
+    process: ServerProcess,
+    _scratch: ScratchDir,
+    endpoint_url: String,
+    ports: Ports,
+}
+
+impl Drop for S3Server {
+    // Runs before the fields are dropped, so the server is gone before its data folder and sockets.
+    fn drop(&mut self) {
+        self.process.stop();
+        for socket in leftover_sockets(&self.ports) {
+            let _ = fs::remove_file(socket);
+        }
+    }
+}
+
+/// Which port each of the `weed mini` components listens on (each also takes port + 10,000).
+#[derive(Debug)]
+struct Ports {
+    s3: u16,
+    master: u16,
+    volume: u16,
+    filer: u16,
+    admin: u16,
+}
+
+/// weed creates unix sockets at fixed paths, `/tmp/seaweedfs-<component>[-grpc]-<port>.sock`
+/// whatever TMPDIR says, some of them only after it answers, and leaves them behind when killed.
+/// These are the ones named after our ports (HTTP ports and their gRPC twins).
+fn leftover_sockets(ports: &Ports) -> Vec<PathBuf> {
+    let ours: Vec<u16> = [
+        ports.s3,
+        ports.master,
+        ports.volume,
+        ports.filer,
+        ports.admin,
+    ]
+    .into_iter()
+    .flat_map(|port| [port, port + process::GRPC_OFFSET])
+    .collect();
+    let Ok(entries) = fs::read_dir("/tmp") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            socket_port(&name).is_some_and(|port| ours.contains(&port))
+        })
+        .collect()
+}
+
+/// The port in a socket name such as `seaweedfs-filer-grpc-18888.sock`.
+fn socket_port(file_name: &str) -> Option<u16> {
+    file_name
+        .strip_prefix("seaweedfs-")?
+        .strip_suffix(".sock")?
+        .rsplit('-')
+        .next()?
+        .parse()
+        .ok()
+}
+
+impl S3Server {
+    /// Starts the server and returns once its S3 port answers HTTP, typically after about a second.
+    pub fn start() -> Result<S3Server> {
+        let weed = Tools::locate()?.venv_bin("weed")?;
+        let scratch = ScratchDir::new("s3")?;
+        let config = scratch.path().join("s3.json");
+        fs::write(
+            &config,
+            format!(
+                r#"{{"identities":[{{"name":"tinesaudit-test","credentials":[{{"accessKey":"{ACCESS_KEY}","secretKey":"{SECRET_KEY}"}}],"actions":["Admin","Read","Write","List","Tagging"]}}]}}"#
+            ),
+        )
+        .with_context(|| format!("could not write {}", config.display()))?;
+        let data = scratch.path().join("data");
+        fs::create_dir(&data).with_context(|| format!("could not create {}", data.display()))?;
+
+        let pick_ports = || {
+            let ports = process::free_ports(5, true)?;
+            Ok(Ports {
+                s3: ports[0],
+                master: ports[1],
+                volume: ports[2],
+                filer: ports[3],
+                admin: ports[4],
+            })
+        };
+        let command = |ports: &Ports| {
+            let mut command = Command::new(&weed);
+            command
+                .arg("mini")
+                .arg(format!("-dir={}", data.display()))
+                .arg(format!("-s3.config={}", config.display()))
+                // The default -ip is a documentation address and the default bind is every
+                // interface; keep everything on loopback.
+                .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1"])
+                // Components the tests do not use, each of which would take more ports.
+                .args(["-admin.ui=false", "-webdav=false"])
+                .args(["-s3.port.iceberg=0", "-s3.port.lance=0"])
+                .arg(format!("-s3.port={}", ports.s3))
+                .arg(format!("-master.port={}", ports.master))
+                .arg(format!("-volume.port={}", ports.volume))
+                .arg(format!("-filer.port={}", ports.filer))
+                .arg(format!("-admin.port={}", ports.admin))
+                .current_dir(scratch.path());
+            Ok(command)
+        };
+        // An anonymous request answered at all (403) means the gateway is up; requests sent from
+        // then on wait for the filer and volume server instead of failing.
+        let ready = |ports: &Ports| http::request(ports.s3, "GET", "/", None).is_ok();
+
+        let (process, ports) = process::start(
+            "SeaweedFS (weed mini)",
+            scratch.path(),
+            pick_ports,
+            command,
+            ready,
+        )?;
+        Ok(S3Server {
+            process,
+            _scratch: scratch,
+            endpoint_url: format!("http://127.0.0.1:{}", ports.s3),
+            ports,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint_url(&self) -> &str {
+        &self.endpoint_url
+    }
+
+    pub fn region(&self) -> &str {
+        REGION
+    }
+
+    pub fn access_key(&self) -> &str {
+        ACCESS_KEY
+    }
+
+    pub fn secret_key(&self) -> &str {
+        SECRET_KEY
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::socket_port;
+
+    #[test]
+    fn finds_the_port_in_weed_socket_names() {
+        assert_eq!(socket_port("seaweedfs-filer-grpc-18888.sock"), Some(18888));
+        assert_eq!(socket_port("seaweedfs-s3-8333.sock"), Some(8333));
+        assert_eq!(socket_port("seaweedfs-s3-8333.socket"), None);
+        assert_eq!(socket_port("other-s3-8333.sock"), None);
+        assert_eq!(socket_port("seaweedfs-mount-x.sock"), None);
+    }
+}

