@@ -6,13 +6,18 @@
 //!  source (Tines pages, oldest first) ──► checkpoint + lease (S3 state object) ──► sink (S3 objects)
 //! ```
 //!
-//! - [`record`]: one audit record, its bytes untouched.
+//! - [`source`]: one frozen window of Tines pages, read oldest first.
 //! - [`sink`]: records into object bodies (NDJSON or page-shaped, optionally gzip) and keys.
 //! - [`store`]: the S3 calls, with create-only and compare-and-swap writes.
 //! - [`checkpoint`]: the state object: position, window in flight, lease.
+//! - [`pipeline`]: the stages wired together, one run at a time.
+//! - [`settings`]: flags, environment and job file, checked before any work.
 
 pub mod checkpoint;
-pub mod record;
+pub mod cli;
+pub mod pipeline;
 pub mod settings;
 pub mod sink;
+pub mod source;
 pub mod store;
+pub mod verify;

@@ -1,8 +1,18 @@
-//! `tinesaudit-runner`: syncs Tines audit logs into S3.
+//! `tinesaudit-runner`: syncs Tines audit logs into S3. See the library's `cli` module for the
+//! commands and exit codes.
 
 use std::process::ExitCode;
 
-fn main() -> ExitCode {
-    eprintln!("tinesaudit-runner: the sync engine is not implemented yet");
-    ExitCode::FAILURE
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // Logs go to stderr so that stdout carries only the one JSON summary line.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            EnvFilter::try_from_env("LOG_LEVEL").unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .init();
+    tinesaudit_runner::cli::main(std::env::args_os().collect()).await
 }

@@ -244,6 +244,14 @@ impl RawSettings {
         Ok(())
     }
 
+    /// Whether path-style S3 addressing was asked for so far, before the job file is read:
+    /// reading the job file from S3 needs it.
+    pub fn force_path_style_hint(&self) -> bool {
+        self.get("s3_force_path_style").is_some_and(|(value, _)| {
+            matches!(value.trim().to_ascii_lowercase().as_str(), "true" | "1")
+        })
+    }
+
     fn get(&self, key: &str) -> Option<&(String, Origin)> {
         self.values.get(key)
     }

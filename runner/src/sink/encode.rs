@@ -7,8 +7,6 @@ use flate2::Compression as Level;
 use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 
-use crate::record::Record;
-
 /// How records are laid out in an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -98,8 +96,7 @@ impl ObjectBody {
     }
 
     /// Appends one record, byte for byte as Tines sent it.
-    pub fn push(&mut self, record: &Record) -> std::io::Result<()> {
-        let json = record.json.get();
+    pub fn push(&mut self, json: &str) -> std::io::Result<()> {
         let separator: &[u8] = match (self.format, self.records) {
             (Format::Ndjson, _) => b"",
             (Format::RawPage, 0) => b"{\"audit_logs\":[",
@@ -158,22 +155,12 @@ fn compact(json: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::value::RawValue;
-
-    fn record(id: u64, json: &str) -> Record {
-        Record {
-            id,
-            created_at: jiff::Timestamp::UNIX_EPOCH,
-            json: RawValue::from_string(json.to_owned()).unwrap(),
-        }
-    }
 
     #[test]
     fn ndjson_keeps_each_record_byte_for_byte_one_per_line() {
         let mut body = ObjectBody::new(Format::Ndjson, Compression::None);
-        body.push(&record(1, r#"{"z":1,"a":"x y","n":1.50}"#))
-            .unwrap();
-        body.push(&record(2, r#"{"id":2, "name":"Zoë"}"#)).unwrap();
+        body.push(r#"{"z":1,"a":"x y","n":1.50}"#).unwrap();
+        body.push(r#"{"id":2, "name":"Zoë"}"#).unwrap();
         assert_eq!(body.len(), 2);
         let bytes = body.finish().unwrap();
         assert_eq!(
@@ -185,11 +172,8 @@ mod tests {
     #[test]
     fn multi_line_records_are_compacted_outside_strings_only() {
         let mut body = ObjectBody::new(Format::Ndjson, Compression::None);
-        body.push(&record(
-            1,
-            "{\n  \"a\": \"two  spaces \\\" and \\\\\",\n  \"b\": [1, 2]\n}",
-        ))
-        .unwrap();
+        body.push("{\n  \"a\": \"two  spaces \\\" and \\\\\",\n  \"b\": [1, 2]\n}")
+            .unwrap();
         let bytes = body.finish().unwrap();
         assert_eq!(
             &bytes[..],
@@ -200,8 +184,8 @@ mod tests {
     #[test]
     fn raw_page_wraps_records_and_gzip_round_trips() {
         let mut body = ObjectBody::new(Format::RawPage, Compression::Gzip);
-        body.push(&record(1, r#"{"id":1}"#)).unwrap();
-        body.push(&record(2, r#"{"id":2}"#)).unwrap();
+        body.push(r#"{"id":1}"#).unwrap();
+        body.push(r#"{"id":2}"#).unwrap();
         let bytes = body.finish().unwrap();
         let mut text = String::new();
         std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)

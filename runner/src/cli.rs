@@ -1,0 +1,312 @@
+//! The command line: `sync`, `backfill` and `verify`, their exit codes, and wiring settings
+//! into an [`Engine`].
+//!
+//! Exit codes:
+//! - 0: the run did its work (`completed`, `partial` or `skipped`), or `verify` found nothing amiss;
+//! - 1: the run failed (Tines, S3 or the state object), or `verify` found missing or duplicated records;
+//! - 2: the configuration or command line was refused before any work;
+//! - 3: the run lost its lease to another run and stopped without moving the checkpoint.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use aws_config::BehaviorVersion;
+use clap::{ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
+use jiff::Timestamp;
+use tines_client::{Client, Config, RateLimits, RetryPolicy, Secret};
+
+use crate::pipeline::{Engine, ExplicitWindow, Summary};
+use crate::settings::{ApiKeySource, FIELDS, RawSettings, Settings};
+use crate::store::ObjectStore;
+use crate::verify;
+
+#[derive(Parser)]
+#[command(
+    name = "tinesaudit-runner",
+    version,
+    about = "Syncs Tines audit logs into S3, exactly once"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Subcommand)]
+enum Commands {
+    /// One run: deliver the window in flight or a new one ending SETTLE_SECONDS before now.
+    Sync(SettingFlags),
+    /// The same engine over an explicit window, with its own state object.
+    Backfill {
+        /// Start of the window (RFC 3339).
+        #[arg(long)]
+        from: Timestamp,
+        /// End of the window (RFC 3339) [default: now minus SETTLE_SECONDS].
+        #[arg(long)]
+        to: Option<Timestamp>,
+        #[command(flatten)]
+        settings: SettingFlags,
+    },
+    /// Compares what is in S3 with what Tines holds for a window; exit 1 on any difference.
+    Verify {
+        #[arg(long)]
+        from: Timestamp,
+        #[arg(long)]
+        to: Timestamp,
+        #[command(flatten)]
+        settings: SettingFlags,
+    },
+}
+
+/// The flags of every setting in [`FIELDS`], plus `--job`.
+struct SettingFlags {
+    job: Option<String>,
+    values: BTreeMap<&'static str, String>,
+}
+
+impl FromArgMatches for SettingFlags {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let values = FIELDS
+            .iter()
+            .filter_map(|f| f.flag)
+            .filter_map(|flag| matches.get_one::<String>(flag).map(|v| (flag, v.clone())))
+            .collect();
+        Ok(Self {
+            job: matches.get_one::<String>("job").cloned(),
+            values,
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for SettingFlags {
+    fn augment_args(command: Command) -> Command {
+        let job = clap::Arg::new("job")
+            .long("job")
+            .env("JOB_FILE")
+            .help("Job file (JSON) from a local path or s3://bucket/key; flags and environment override it");
+        FIELDS
+            .iter()
+            .fold(command.arg(job), |command, field| match field.flag {
+                Some(flag) => command.arg(
+                    clap::Arg::new(flag)
+                        .long(flag)
+                        .help(format!("{} [env: {}]", field.help, field.env)),
+                ),
+                None => command,
+            })
+    }
+
+    fn augment_args_for_update(command: Command) -> Command {
+        Self::augment_args(command)
+    }
+}
+
+/// Why a run stopped before doing any work.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("configuration refused: {0}")]
+    Settings(#[from] crate::settings::SettingsError),
+    #[error("configuration refused: {0}")]
+    Client(#[from] tines_client::Error),
+    #[error("cannot read the job file {location}: {detail}")]
+    JobFile { location: String, detail: String },
+    #[error("cannot read the Tines API key from Secrets Manager secret {arn}: {detail}")]
+    Secret { arn: String, detail: String },
+}
+
+/// Runs the command line and maps the outcome to an exit code.
+pub async fn main(args: Vec<OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let (flags, window, verify_window) = match cli.command {
+        Commands::Sync(flags) => (flags, None, None),
+        Commands::Backfill { from, to, settings } => (settings, Some((from, to)), None),
+        Commands::Verify { from, to, settings } => {
+            (settings, None, Some(ExplicitWindow { from, to }))
+        }
+    };
+    let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let prepared = match prepare(&aws, &flags, |name| std::env::var(name).ok()).await {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            eprintln!("tinesaudit-runner: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(window) = verify_window {
+        return verify::run(&prepared, window).await;
+    }
+    let window = window.map(|(from, to)| ExplicitWindow {
+        from,
+        to: to.unwrap_or_else(|| Timestamp::now() - prepared.settings.settle),
+    });
+    let engine = prepared.into_engine(window);
+    let summary = engine.run(window, far_future(), &mut ()).await;
+    finish(&summary)
+}
+
+/// Prints the summary line and picks the exit code.
+pub fn finish(summary: &Summary) -> ExitCode {
+    println!("{}", serde_json::to_string(summary).unwrap_or_default());
+    match summary.outcome {
+        "failed"
+            if summary
+                .error
+                .as_deref()
+                .is_some_and(|e| e.contains("lost its lease")) =>
+        {
+            ExitCode::from(3)
+        }
+        "failed" => ExitCode::FAILURE,
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(365 * 24 * 3600)
+}
+
+/// Settings resolved, and the clients built from them.
+pub struct Prepared {
+    pub settings: Settings,
+    pub client: Client,
+    pub store: ObjectStore,
+}
+
+impl Prepared {
+    /// A backfill keeps its own state object beside the sync's, named after its window, so
+    /// the two never share a checkpoint and a rerun of the same backfill resumes it.
+    pub fn into_engine(mut self, backfill: Option<ExplicitWindow>) -> Engine {
+        if let Some(window) = backfill {
+            let stem = self.settings.state_key.trim_end_matches(".json").to_owned();
+            self.settings.state_key = format!(
+                "{stem}.backfill-{}-{}.json",
+                window.from.strftime("%Y%m%dT%H%M%SZ"),
+                window.to.strftime("%Y%m%dT%H%M%SZ")
+            );
+        }
+        Engine {
+            client: self.client,
+            store: self.store,
+            run_id: run_id(),
+            lease_for: Duration::from_secs(15 * 60),
+            settings: self.settings,
+        }
+    }
+}
+
+fn run_id() -> String {
+    format!("{}-{:016x}", std::process::id(), fastrand::u64(..))
+}
+
+/// Resolves settings (flags, then `env`, then the job file) and builds the clients.
+async fn prepare(
+    aws: &aws_config::SdkConfig,
+    flags: &SettingFlags,
+    env: impl Fn(&'static str) -> Option<String>,
+) -> Result<Prepared, SetupError> {
+    let mut raw = RawSettings::from_flags(|flag| flags.values.get(flag).cloned());
+    raw.add_env(&env);
+    let job = flags.job.clone().or_else(|| env("JOB_FILE"));
+    // The job file may live in the bucket it configures; S3 access needs no setting of its own.
+    let s3 = s3_client(aws, raw.force_path_style_hint());
+    if let Some(location) = job {
+        let job = read_job(&s3, &location).await?;
+        raw.add_job(&job)?;
+    }
+    let settings = raw.resolve()?;
+    let s3 = s3_client(aws, settings.force_path_style);
+    let key = match &settings.api_key {
+        ApiKeySource::Value(key) => Secret::new(key.0.clone()),
+        ApiKeySource::SecretsManager(arn) => read_secret(aws, arn).await?,
+    };
+    let client = Client::new(
+        Config::new(settings.tenant.clone(), key)
+            .request_timeout(settings.http_timeout)
+            .retry(RetryPolicy {
+                max_attempts: settings.http_retries + 1,
+                ..RetryPolicy::default()
+            })
+            .rate_limits(RateLimits {
+                audit_logs: Some(settings.requests_per_minute),
+                ..RateLimits::default()
+            }),
+    )?;
+    Ok(Prepared {
+        store: ObjectStore::new(s3, settings.bucket.clone()),
+        client,
+        settings,
+    })
+}
+
+fn s3_client(aws: &aws_config::SdkConfig, force_path_style: bool) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::from(aws)
+        .force_path_style(force_path_style)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+async fn read_job(
+    s3: &aws_sdk_s3::Client,
+    location: &str,
+) -> Result<serde_json::Value, SetupError> {
+    let failed = |detail: String| SetupError::JobFile {
+        location: location.to_owned(),
+        detail,
+    };
+    let bytes = match location.strip_prefix("s3://") {
+        Some(rest) => {
+            let (bucket, key) = rest
+                .split_once('/')
+                .filter(|(b, k)| !b.is_empty() && !k.is_empty())
+                .ok_or_else(|| {
+                    failed("an S3 location must look like s3://bucket/key".to_owned())
+                })?;
+            let store = ObjectStore::new(s3.clone(), bucket);
+            store
+                .get(key)
+                .await
+                .map_err(|e| failed(e.to_string()))?
+                .ok_or_else(|| failed("no such object".to_owned()))?
+                .body
+                .to_vec()
+        }
+        None => std::fs::read(location).map_err(|e| failed(e.to_string()))?,
+    };
+    serde_json::from_slice(&bytes).map_err(|e| failed(format!("not valid JSON: {e}")))
+}
+
+async fn read_secret(aws: &aws_config::SdkConfig, arn: &str) -> Result<Secret, SetupError> {
+    let client = aws_sdk_secretsmanager::Client::new(aws);
+    let failed = |detail: String| SetupError::Secret {
+        arn: arn.to_owned(),
+        detail,
+    };
+    let secret = client
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| failed(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
+    let value = secret
+        .secret_string()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| failed("the secret has no string value".to_owned()))?;
+    Ok(Secret::new(value.to_owned()))
+}

@@ -1,0 +1,334 @@
+//! The one place the stages are wired: source → checkpoint and lease → sink.
+//!
+//! A run takes the lease, freezes its window (or resumes the one in flight), then walks the
+//! window oldest first. Records are cut into objects of a fixed number of records, counted from
+//! the checkpoint, so a rerun after a crash cuts exactly the objects the dead run cut; each
+//! object is written create-only, and only then does the checkpoint move past it.
+//!
+//! A run that spends its page budget writes its last, shorter object: a rerun with the same
+//! settings fetches the same pages and cuts it the same way. A run that runs out of time drops
+//! its unfinished object instead, since where time runs out is never the same twice.
+
+use std::time::{Duration, Instant};
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use tines_client::{AuditLogRecord, Client};
+
+use crate::checkpoint::{Acquired, Checkpoint, CheckpointError, Position, whole_second};
+use crate::settings::{Settings, StartPoint};
+use crate::sink::{ObjectBody, object_key};
+use crate::source::{SourceError, WindowWalk};
+use crate::store::{Created, ObjectStore, StoreError};
+
+/// How often a window is read again when records change under it, before giving up.
+const WINDOW_ATTEMPTS: u32 = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("encoding an object failed: {0}")]
+    Encode(#[from] std::io::Error),
+}
+
+impl RunError {
+    pub fn lease_lost(&self) -> bool {
+        matches!(
+            self,
+            RunError::Checkpoint(CheckpointError::LeaseLost { .. })
+        )
+    }
+}
+
+/// What a run did, printed as one JSON line at its end.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// `completed`: the window is delivered; `partial`: budget or time ran out, the next run
+    /// goes on; `skipped`: another run holds the lease; `failed`: see `error`.
+    pub outcome: &'static str,
+    pub window_after: Option<Timestamp>,
+    pub window_before: Option<Timestamp>,
+    pub pages: u64,
+    pub records: u64,
+    pub objects: u64,
+    /// Objects an earlier, interrupted attempt had already written.
+    pub objects_already_present: u64,
+    pub duplicates_dropped: u64,
+    /// How far the checkpoint is behind now, in seconds.
+    pub lag_seconds: Option<i64>,
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Where a window starts and ends, for `backfill`.
+#[derive(Debug, Clone, Copy)]
+pub struct ExplicitWindow {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
+/// Progress reports for a terminal or a log.
+pub trait Progress: Send {
+    fn window(&mut self, _expected_records: Option<u64>) {}
+    fn page(&mut self, _records: u64) {}
+}
+
+impl Progress for () {}
+
+pub struct Engine {
+    pub client: Client,
+    pub store: ObjectStore,
+    pub settings: Settings,
+    /// Who holds the lease: unique per run.
+    pub run_id: String,
+    pub lease_for: Duration,
+}
+
+impl Engine {
+    /// One run: deliver the window in flight, or a new one ending `settle` before now.
+    /// With `window`, the first run starts at `window.from` and no window reaches past
+    /// `window.to`.
+    pub async fn run(
+        &self,
+        window: Option<ExplicitWindow>,
+        deadline: Instant,
+        progress: &mut dyn Progress,
+    ) -> Summary {
+        let started = Instant::now();
+        let mut summary = Summary::default();
+        let result = self.deliver(window, deadline, progress, &mut summary).await;
+        summary.duration_ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(outcome) => summary.outcome = outcome,
+            Err(error) => {
+                summary.outcome = "failed";
+                summary.error = Some(error.to_string());
+            }
+        }
+        summary
+    }
+
+    async fn deliver(
+        &self,
+        window: Option<ExplicitWindow>,
+        deadline: Instant,
+        progress: &mut dyn Progress,
+        summary: &mut Summary,
+    ) -> Result<&'static str, RunError> {
+        let start = match (window, self.settings.start) {
+            (Some(window), _) => window.from,
+            (None, StartPoint::From(at)) => at,
+            (None, StartPoint::Lookback(back)) => Timestamp::now() - back,
+        };
+        let acquired = Checkpoint::acquire(
+            self.store.clone(),
+            &self.settings.state_key,
+            &self.run_id,
+            self.lease_for,
+            || Position::start_of(start),
+        )
+        .await?;
+        let mut checkpoint = match acquired {
+            Acquired::Held(checkpoint) => checkpoint,
+            Acquired::Busy(_) => return Ok("skipped"),
+        };
+
+        let end = match checkpoint.state().window_end {
+            Some(end) => end,
+            None => {
+                let settled = whole_second(Timestamp::now() - self.settings.settle);
+                let end = window.map_or(settled, |w| settled.min(whole_second(w.to)));
+                checkpoint.begin_window(end).await?;
+                end
+            }
+        };
+        summary.window_after = Some(checkpoint.state().position.created_at);
+        summary.window_before = Some(end);
+
+        let mut outcome = "partial";
+        for attempt in 1..=WINDOW_ATTEMPTS {
+            match self
+                .walk(&mut checkpoint, end, deadline, progress, summary)
+                .await
+            {
+                Ok(true) => {
+                    checkpoint.end_window().await?;
+                    outcome = "completed";
+                    break;
+                }
+                Ok(false) => break,
+                Err(RunError::Source(SourceError::WindowChanged { .. }))
+                    if attempt < WINDOW_ATTEMPTS =>
+                {
+                    continue;
+                }
+                Err(error) => {
+                    summary.lag_seconds = Some(lag(&checkpoint.state().position));
+                    // Give the lease back when we still hold it, so the next run need not wait.
+                    if !error.lease_lost() {
+                        let _ = checkpoint.release().await;
+                    }
+                    return Err(error);
+                }
+            }
+        }
+        let state = checkpoint.release().await?;
+        summary.lag_seconds = Some(lag(&state.position));
+        Ok(outcome)
+    }
+
+    /// Walks `[checkpoint, end)`; `Ok(true)` when the whole window was delivered.
+    async fn walk(
+        &self,
+        checkpoint: &mut Checkpoint,
+        end: Timestamp,
+        deadline: Instant,
+        progress: &mut dyn Progress,
+        summary: &mut Summary,
+    ) -> Result<bool, RunError> {
+        let settings = &self.settings;
+        let committed = checkpoint.state().position.clone();
+        if committed.created_at >= end {
+            return Ok(true);
+        }
+        // Ask for the checkpoint's whole second again, whether Tines reads `after` as strict
+        // or inclusive; what was already delivered is dropped below.
+        let after = committed.created_at - SignedDuration::from_secs(1);
+        let budget = settings.max_pages.saturating_sub(summary.pages);
+        if budget == 0 {
+            return Ok(false);
+        }
+        let mut walk = WindowWalk::open(
+            &self.client,
+            after,
+            end,
+            settings.page_size,
+            settings.concurrency,
+            budget,
+        )
+        .await?;
+        progress.window(walk.count());
+        let mut position = committed;
+        let mut object = Cut::new(settings);
+        let counted = summary.pages;
+        loop {
+            if Instant::now() >= deadline {
+                summary.pages = counted + walk.requests();
+                return Ok(false);
+            }
+            let page = walk.next_page().await;
+            summary.pages = counted + walk.requests();
+            let Some(records) = page? else { break };
+            progress.page(records.len() as u64);
+            for record in records {
+                if position.covers(record.created_at(), record.id()) || record.created_at() >= end {
+                    summary.duplicates_dropped += 1;
+                    continue;
+                }
+                position.pass(record.created_at(), record.id());
+                object.push(record)?;
+                if object.is_full() {
+                    self.write(object, &position, checkpoint, summary).await?;
+                    object = Cut::new(settings);
+                }
+            }
+        }
+        // The window is done, or the page budget is spent. Either way the last object is cut
+        // where a rerun with the same settings would cut it too, so it is written now.
+        if !object.is_empty() {
+            self.write(object, &position, checkpoint, summary).await?;
+        } else if position != checkpoint.state().position {
+            checkpoint.advance(position).await?;
+        }
+        Ok(walk.finished())
+    }
+
+    async fn write(
+        &self,
+        object: Cut,
+        position: &Position,
+        checkpoint: &mut Checkpoint,
+        summary: &mut Summary,
+    ) -> Result<(), RunError> {
+        let settings = &self.settings;
+        let (first, last, records) = (object.first_key(), object.last_key(), object.len() as u64);
+        let key = object_key(
+            &settings.prefix,
+            &first,
+            &last,
+            settings.format.extension(settings.compression),
+        );
+        let body = object.body.finish()?;
+        match self
+            .store
+            .create(
+                &key,
+                body,
+                settings.format.content_type(settings.compression),
+            )
+            .await?
+        {
+            Created::New { .. } => summary.objects += 1,
+            Created::AlreadyExists => summary.objects_already_present += 1,
+        }
+        summary.records += records;
+        checkpoint.advance(position.clone()).await?;
+        Ok(())
+    }
+}
+
+fn lag(position: &Position) -> i64 {
+    Timestamp::now().as_second() - position.created_at.as_second()
+}
+
+/// One object being cut: its body and its first and last record.
+struct Cut {
+    body: ObjectBody,
+    first: Option<(Timestamp, u64)>,
+    last: Option<(Timestamp, u64)>,
+    limit: usize,
+}
+
+impl Cut {
+    fn new(settings: &Settings) -> Self {
+        Self {
+            body: ObjectBody::new(settings.format, settings.compression),
+            first: None,
+            last: None,
+            limit: settings.records_per_object,
+        }
+    }
+
+    fn push(&mut self, record: AuditLogRecord) -> std::io::Result<()> {
+        let key = (record.created_at(), record.id());
+        self.first.get_or_insert(key);
+        self.last = Some(key);
+        self.body.push(record.json())
+    }
+
+    fn len(&self) -> usize {
+        self.body.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.body.is_empty()
+    }
+
+    fn is_full(&self) -> bool {
+        self.body.len() >= self.limit
+    }
+
+    fn first_key(&self) -> (Timestamp, u64) {
+        self.first.unwrap_or((Timestamp::UNIX_EPOCH, 0))
+    }
+
+    fn last_key(&self) -> (Timestamp, u64) {
+        self.last.unwrap_or((Timestamp::UNIX_EPOCH, 0))
+    }
+}

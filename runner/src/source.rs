@@ -1,0 +1,170 @@
+//! The source: one frozen window of audit logs, read oldest first, whatever order Tines serves.
+//!
+//! Both window bounds are fixed before the first request, so records created meanwhile land
+//! outside it and cannot shift the pages. Tines does not document its sort order, so the order
+//! is read off the first page; with newest first, the walk starts at the last page and turns
+//! every page around. A few pages are fetched at once, and handed out strictly in order.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesOrdered;
+use jiff::Timestamp;
+use tines_client::{AuditLogPage, AuditLogQuery, AuditLogRecord, Client, PageOrder, SortOrder};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("reading audit logs from Tines failed: {0}")]
+    Tines(#[from] tines_client::Error),
+    #[error(
+        "Tines returned audit logs that are not sorted by created_at on page {page}; stopping rather than guessing which records were seen"
+    )]
+    Unsorted { page: u64 },
+    #[error(
+        "the window changed while it was read (page {page} counts {now} records, page 1 counted {before}); records were committed late or deleted, so the window is read again from the checkpoint"
+    )]
+    WindowChanged { page: u64, before: u64, now: u64 },
+}
+
+type PageFuture =
+    Pin<Box<dyn Future<Output = (u64, Result<AuditLogPage, tines_client::Error>)> + Send>>;
+
+/// A window being read, page by page, oldest first.
+pub struct WindowWalk {
+    client: Client,
+    query: AuditLogQuery,
+    order: SortOrder,
+    count: Option<u64>,
+    /// Page numbers still to request, in delivery order.
+    to_request: VecDeque<u64>,
+    /// Page 1, fetched to learn the order; delivered in its turn.
+    first_page: Option<AuditLogPage>,
+    in_flight: FuturesOrdered<PageFuture>,
+    concurrency: usize,
+    requests_left: u64,
+    requests: u64,
+}
+
+impl WindowWalk {
+    /// Reads page 1 of `[after, before)` and plans the walk; `budget` caps the requests.
+    pub async fn open(
+        client: &Client,
+        after: Timestamp,
+        before: Timestamp,
+        per_page: u32,
+        concurrency: usize,
+        budget: u64,
+    ) -> Result<Self, SourceError> {
+        let query = AuditLogQuery {
+            after: Some(after),
+            before: Some(before),
+            per_page: Some(per_page),
+            ..AuditLogQuery::default()
+        };
+        let first = client.audit_logs_page(&query.at_page(1)).await?;
+        let mut requests = 1;
+        let last_page = first.meta().last_page().unwrap_or(1).max(1);
+        let order = match first.order() {
+            PageOrder::Sorted(order) => order,
+            PageOrder::Unsorted => return Err(SourceError::Unsorted { page: 1 }),
+            PageOrder::Undetermined if last_page == 1 => SortOrder::OldestFirst,
+            PageOrder::Undetermined => {
+                // One record per page: compare page 1 with page 2 instead.
+                let second = client.audit_logs_page(&query.at_page(2)).await?;
+                requests += 1;
+                match (first.records().first(), second.records().first()) {
+                    (Some(a), Some(b)) if (a.created_at(), a.id()) > (b.created_at(), b.id()) => {
+                        SortOrder::NewestFirst
+                    }
+                    _ => SortOrder::OldestFirst,
+                }
+            }
+        };
+        let to_request = match order {
+            SortOrder::NewestFirst => (2..=last_page).rev().collect(),
+            SortOrder::OldestFirst => (2..=last_page).collect(),
+        };
+        Ok(Self {
+            client: client.clone(),
+            query,
+            order,
+            count: first.meta().count,
+            to_request,
+            first_page: Some(first),
+            in_flight: FuturesOrdered::new(),
+            concurrency: concurrency.max(1),
+            requests_left: budget.saturating_sub(requests),
+            requests,
+        })
+    }
+
+    /// Requests made so far.
+    pub fn requests(&self) -> u64 {
+        self.requests
+    }
+
+    /// How many records Tines counts in the window, when it says.
+    pub fn count(&self) -> Option<u64> {
+        self.count
+    }
+
+    /// The next page's records, oldest first; `None` when the window is done or the request
+    /// budget ran out (see [`WindowWalk::finished`]).
+    pub async fn next_page(&mut self) -> Result<Option<Vec<AuditLogRecord>>, SourceError> {
+        if self.order == SortOrder::OldestFirst
+            && let Some(first) = self.first_page.take()
+        {
+            return Ok(Some(first.into_records()));
+        }
+        self.fill();
+        match self.in_flight.next().await {
+            Some((number, page)) => {
+                let page = page?;
+                self.check(number, &page)?;
+                Ok(Some(page.into_oldest_first(self.order)))
+            }
+            // Newest first: page 1 holds the newest records and comes last.
+            None if self.to_request.is_empty() => Ok(self
+                .first_page
+                .take()
+                .map(|p| p.into_oldest_first(self.order))),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether every page of the window was delivered (rather than the budget running out).
+    pub fn finished(&self) -> bool {
+        self.to_request.is_empty() && self.in_flight.is_empty() && self.first_page.is_none()
+    }
+
+    fn fill(&mut self) {
+        while self.in_flight.len() < self.concurrency && self.requests_left > 0 {
+            let Some(number) = self.to_request.pop_front() else {
+                break;
+            };
+            self.requests_left -= 1;
+            self.requests += 1;
+            let client = self.client.clone();
+            let query = self.query.at_page(number);
+            self.in_flight.push_back(Box::pin(async move {
+                (number, client.audit_logs_page(&query).await)
+            }));
+        }
+    }
+
+    fn check(&self, number: u64, page: &AuditLogPage) -> Result<(), SourceError> {
+        if matches!(page.order(), PageOrder::Unsorted) {
+            return Err(SourceError::Unsorted { page: number });
+        }
+        match (self.count, page.meta().count) {
+            (Some(before), Some(now)) if before != now => Err(SourceError::WindowChanged {
+                page: number,
+                before,
+                now,
+            }),
+            _ => Ok(()),
+        }
+    }
+}

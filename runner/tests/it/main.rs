@@ -1,0 +1,4 @@
+//! Runner integration tests: the real binary against the Tines simulator and SeaweedFS.
+
+mod support;
+mod sync;

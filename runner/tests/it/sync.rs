@@ -1,0 +1,402 @@
+//! `tinesaudit-runner sync` against the simulator and SeaweedFS: exactly once, whatever happens.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::json;
+use tines_sim::{Behaviour, Order};
+
+use crate::support::{World, ids};
+
+fn assert_exactly_once(delivered: &[String], tines: &BTreeMap<u64, String>) {
+    let delivered_ids = ids(delivered);
+    let unique: BTreeSet<u64> = delivered_ids.iter().copied().collect();
+    assert_eq!(
+        unique.len(),
+        delivered_ids.len(),
+        "no record delivered twice"
+    );
+    let expected: BTreeSet<u64> = tines.keys().copied().collect();
+    let missing: Vec<_> = expected.difference(&unique).collect();
+    assert!(
+        missing.is_empty(),
+        "{} records never delivered, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    for line in delivered {
+        let id = ids(std::slice::from_ref(line))[0];
+        assert_eq!(
+            line, &tines[&id],
+            "record {id} is byte-for-byte what Tines sent"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_run_delivers_the_lookback_window_as_ndjson_and_a_rerun_adds_nothing() {
+    let world = World::start().await;
+    world.seed(2_345, 3_000, 60).await;
+    let run = world.sync(&[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.summary["outcome"], "completed", "{}", run.stdout);
+    assert_eq!(run.summary["records"], 2_345);
+    assert_eq!(
+        run.summary["objects"], 1,
+        "5000 records per object by default"
+    );
+
+    let delivered = world.delivered_lines().await;
+    assert_exactly_once(&delivered, &world.tines_records().await);
+    let times: Vec<_> = delivered
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["created_at"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "oldest first within the object"
+    );
+
+    let again = world.sync(&[]).await;
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.summary["records"], 0);
+    assert_eq!(world.objects().await.len(), 1, "no empty objects");
+    let (state, _) = world.state().await;
+    assert!(state["lease"].is_null(), "lease released: {state}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_pages_is_a_budget_and_what_is_left_comes_next_run_never_lost() {
+    // The reference Lambda's loss: 25,000 records, 20 pages of 500 per run.
+    let world = World::start().await;
+    world.seed(25_000, 3_000, 60).await;
+    let env = [("MAX_PAGES", "20"), ("PAGE_SIZE", "500")];
+    let first = world.sync(&env).await;
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_eq!(first.summary["outcome"], "partial");
+    assert_eq!(first.summary["pages"], 20);
+    // Newest first, page 1 is read to learn the order and is delivered last: 19 pages this run.
+    assert_eq!(first.summary["records"], 9_500);
+    assert_eq!(first.summary["objects"], 2);
+    let mut runs = 1;
+    loop {
+        let run = world.sync(&env).await;
+        runs += 1;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        if run.summary["outcome"] == "completed" {
+            break;
+        }
+        assert!(runs < 10, "the backlog must shrink every run");
+    }
+    assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newest_first_and_oldest_first_pages_deliver_the_same_objects() {
+    let mut keys = Vec::new();
+    for order in [Order::NewestFirst, Order::OldestFirst] {
+        let world = World::with(Behaviour {
+            order,
+            ..Behaviour::default()
+        })
+        .await;
+        world
+            .control(
+                "POST",
+                "/_sim/events",
+                json!({"count": 3_210, "from": "2024-05-01T00:00:00Z", "to": "2024-05-01T00:20:00Z"}),
+            )
+            .await;
+        let run = world
+            .sync(&[
+                ("RECORDS_PER_OBJECT", "1000"),
+                ("PAGE_SIZE", "100"),
+                ("BACKFILL_FROM", "2024-05-01T00:00:00Z"),
+            ])
+            .await;
+        assert_eq!(
+            run.summary["outcome"], "completed",
+            "{:?}: {}",
+            order, run.stderr
+        );
+        assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
+        keys.push(world.objects().await.keys().cloned().collect::<Vec<_>>());
+    }
+    assert_eq!(keys[0].len(), 4);
+    assert_eq!(
+        keys[0], keys[1],
+        "same seed, same records, same object keys"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_of_the_boundary_second_are_neither_lost_nor_repeated() {
+    for after_inclusive in [false, true] {
+        let world = World::with(Behaviour {
+            after_inclusive,
+            ..Behaviour::default()
+        })
+        .await;
+        let boundary = Timestamp::now() - SignedDuration::from_secs(120);
+        world.seed_at(30, boundary).await;
+        let first = world.sync(&[]).await;
+        assert_eq!(first.summary["records"], 30, "{}", first.stderr);
+        // Records committed late with the boundary second, after the first run read it.
+        world.seed_at(5, boundary).await;
+        let second = world.sync(&[]).await;
+        assert_eq!(
+            second.summary["records"], 5,
+            "after_inclusive={after_inclusive}: {}",
+            second.stdout
+        );
+        let third = world.sync(&[]).await;
+        assert_eq!(third.summary["records"], 0);
+        assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_after_a_crash_before_the_checkpoint_rewrites_nothing() {
+    let world = World::start().await;
+    world.seed(12_000, 3_000, 60).await;
+    // A run that wrote its objects, then died before its checkpoint writes landed: modelled
+    // by putting the state object back as it was before the run.
+    let env = [("RECORDS_PER_OBJECT", "2500"), ("MAX_PAGES", "12")];
+    let before = world
+        .sync(&[("MAX_PAGES", "1"), ("RECORDS_PER_OBJECT", "2500")])
+        .await;
+    assert_eq!(before.summary["outcome"], "partial", "{}", before.stdout);
+    let (state_before, _) = world.state().await;
+    let crashed = world.sync(&env).await;
+    assert_eq!(crashed.summary["outcome"], "partial", "{}", crashed.stdout);
+    assert!(crashed.summary["objects"].as_u64().unwrap() >= 2);
+    let objects_after_crash = world.objects().await;
+    world.put_state(&state_before).await;
+
+    let rerun = world.sync(&env).await;
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
+    assert_eq!(
+        rerun.summary["objects_already_present"], crashed.summary["objects"],
+        "the rerun cut exactly the objects the dead run had written: {}",
+        rerun.stdout
+    );
+    let objects = world.objects().await;
+    for key in objects_after_crash.keys() {
+        assert!(objects.contains_key(key));
+    }
+    while world.sync(&env).await.summary["outcome"] != "completed" {}
+    assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_tines_failures_are_retried_without_loss_or_repeats() {
+    let world = World::start().await;
+    world.seed(6_000, 3_000, 60).await;
+    world
+        .control(
+            "PUT",
+            "/_sim/faults",
+            json!([
+                {"kind": "server_error", "ratio": 0.2, "path_prefix": "/api/v1/audit_logs"},
+                {"kind": "truncate", "ratio": 0.1, "path_prefix": "/api/v1/audit_logs"},
+                {"kind": "reset", "ratio": 0.1, "path_prefix": "/api/v1/audit_logs"}
+            ]),
+        )
+        .await;
+    let run = world
+        .sync(&[("PAGE_SIZE", "200"), ("HTTP_RETRIES", "8")])
+        .await;
+    assert_eq!(
+        run.summary["outcome"], "completed",
+        "{}\n{}",
+        run.stdout, run.stderr
+    );
+    world.control("DELETE", "/_sim/faults", json!(null)).await;
+    assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_tines_stops_the_run_without_moving_the_checkpoint() {
+    let world = World::start().await;
+    world.seed(100, 3_000, 60).await;
+    world
+        .control(
+            "PUT",
+            "/_sim/faults",
+            json!([{"kind": "server_error", "status": 502}]),
+        )
+        .await;
+    let run = world.sync(&[("HTTP_RETRIES", "1")]).await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.summary["outcome"], "failed");
+    assert!(
+        run.summary["error"].as_str().unwrap().contains("502"),
+        "{}",
+        run.stdout
+    );
+    assert!(world.objects().await.is_empty());
+    world.control("DELETE", "/_sim/faults", json!(null)).await;
+    let run = world.sync(&[]).await;
+    assert_eq!(run.summary["records"], 100, "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_state_object_stops_the_run_instead_of_starting_over() {
+    let world = World::start().await;
+    world.seed(50, 3_000, 60).await;
+    world
+        .s3
+        .put_object()
+        .bucket(crate::support::BUCKET)
+        .key(crate::support::STATE_KEY)
+        .body(b"{\"since\": \"2024-01-01T00:00:00Z\"}".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let run = world.sync(&[]).await;
+    assert_eq!(run.code, 1);
+    assert!(
+        run.summary["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid tinesaudit state"),
+        "{}",
+        run.stdout
+    );
+    assert!(world.objects().await.is_empty());
+
+    // Credentials S3 refuses: an error, never "no state yet".
+    let denied = world.sync(&[("AWS_SECRET_ACCESS_KEY", "wrong")]).await;
+    assert_eq!(denied.code, 1, "{}", denied.stdout);
+    assert!(
+        denied.summary["error"]
+            .as_str()
+            .unwrap()
+            .contains("GetObject"),
+        "{}",
+        denied.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_lease_makes_a_second_run_skip_and_an_expired_one_is_taken_over() {
+    let world = World::start().await;
+    world.seed(40, 3_000, 60).await;
+    assert_eq!(world.sync(&[]).await.summary["records"], 40);
+    world.seed(10, 50, 30).await;
+    let (mut state, _) = world.state().await;
+    state["lease"] = json!({"owner": "someone-else", "expires_at": Timestamp::now() + SignedDuration::from_secs(600)});
+    world.put_state(&state).await;
+    let skipped = world.sync(&[]).await;
+    assert_eq!(skipped.code, 0);
+    assert_eq!(skipped.summary["outcome"], "skipped");
+    assert_eq!(skipped.summary["records"], 0);
+
+    state["lease"] = json!({"owner": "someone-else", "expires_at": Timestamp::now() - SignedDuration::from_secs(1)});
+    world.put_state(&state).await;
+    let taken = world.sync(&[]).await;
+    assert_eq!(taken.summary["outcome"], "completed", "{}", taken.stdout);
+    assert_eq!(taken.summary["records"], 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_configuration_exits_2_naming_the_setting() {
+    let world = World::start().await;
+    let cases = [
+        (
+            "STATE_KEY",
+            "tines/audit/state.json",
+            "inside the data prefix",
+        ),
+        ("PAGE_SIZE", "5000", "PAGE_SIZE"),
+        ("TINES_BASE_URL", "http://tines.example.com", "https"),
+    ];
+    for (name, value, needle) in cases {
+        let run = world.sync(&[(name, value)]).await;
+        assert_eq!(run.code, 2, "{name}={value}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{name}: {}", run.stderr);
+    }
+    assert!(world.objects().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gzip_and_raw_page_formats() {
+    let world = World::start().await;
+    world.seed(300, 3_000, 60).await;
+    let run = world
+        .sync(&[("COMPRESSION", "gzip"), ("FORMAT", "raw_page")])
+        .await;
+    assert_eq!(run.summary["records"], 300, "{}", run.stderr);
+    let objects = world.objects().await;
+    let (key, body) = objects.iter().next().unwrap();
+    assert!(key.ends_with(".json.gz"), "{key}");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut text).unwrap();
+    let page: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(page["audit_logs"].as_array().unwrap().len(), 300);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_finds_missing_and_duplicated_records() {
+    let world = World::start().await;
+    world.seed(1_200, 3_000, 60).await;
+    let run = world.sync(&[("RECORDS_PER_OBJECT", "500")]).await;
+    assert_eq!(run.summary["objects"], 3, "{}", run.stderr);
+    let from = (Timestamp::now() - SignedDuration::from_secs(3_600)).to_string();
+    let to = Timestamp::now().to_string();
+    let verify = ["verify", "--from", &from, "--to", &to];
+    let clean = world.run(&verify, &[]).await;
+    assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
+    assert_eq!(clean.summary["tines_records"], 1_200);
+
+    let objects = world.objects().await;
+    let mut keys = objects.keys();
+    let (first, second) = (keys.next().unwrap(), keys.next().unwrap());
+    world
+        .s3
+        .delete_object()
+        .bucket(crate::support::BUCKET)
+        .key(first)
+        .send()
+        .await
+        .unwrap();
+    world
+        .s3
+        .put_object()
+        .bucket(crate::support::BUCKET)
+        .key(format!("{}copy.ndjson", crate::support::PREFIX))
+        .body(objects[second].clone().into())
+        .send()
+        .await
+        .unwrap();
+    let dirty = world.run(&verify, &[]).await;
+    assert_eq!(dirty.code, 1, "{}", dirty.stdout);
+    assert_eq!(dirty.summary["missing"].as_array().unwrap().len(), 500);
+    assert_eq!(dirty.summary["duplicated"].as_array().unwrap().len(), 500);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_key_never_appears_in_output_even_at_trace() {
+    let world = World::start().await;
+    world.seed(20, 3_000, 60).await;
+    let run = world.sync(&[("LOG_LEVEL", "trace")]).await;
+    assert_eq!(run.summary["records"], 20, "{}", run.stderr);
+    assert!(!run.stderr.is_empty(), "trace logging is on");
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains(&world.key), "the key leaked");
+    }
+    for body in world.objects().await.values() {
+        assert!(!String::from_utf8_lossy(body).contains(&world.key));
+    }
+    let failed = world.sync(&[("TINES_API_KEY", "tk_live_WRONG_9d3c")]).await;
+    assert_eq!(failed.code, 1);
+    assert!(
+        !failed.stdout.contains("tk_live_WRONG_9d3c")
+            && !failed.stderr.contains("tk_live_WRONG_9d3c")
+    );
+}
