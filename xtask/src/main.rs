@@ -1,6 +1,7 @@
 //! Project tasks, run as `cargo xtask <task>` (the alias lives in `.cargo/config.toml`).
 
 mod cmd;
+mod demo;
 mod test;
 mod tools;
 
@@ -12,6 +13,7 @@ use anyhow::{Result, bail};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
+  demo    the main job end to end: simulated Tines, local S3, the runner, and what landed
   tools   install the test tools into .tools/ (idempotent; offline after the first run)
   test    install the tools, then check formatting and lints and run every test";
 
@@ -41,6 +43,7 @@ fn run() -> Result<()> {
     {
         ["tools"] => tools::install(&repo).map(drop),
         ["test"] => test::run(&repo),
+        ["demo"] => demo::run(&repo),
         ["help" | "-h" | "--help"] => {
             println!("{USAGE}");
             Ok(())
