@@ -114,7 +114,8 @@ pub(crate) fn start<P>(
                 }
                 bail!("{name} exited during start-up ({status}); end of its log:\n{tail}");
             }
-            if ready(&ports) {
+            // Still alive after answering: otherwise the answer came from whoever took its port.
+            if ready(&ports) && process.child.try_wait()?.is_none() {
                 return Ok((process, ports));
             }
             if started.elapsed() > READY_TIMEOUT {
