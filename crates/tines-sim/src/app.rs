@@ -189,7 +189,7 @@ async fn admit_and_run(sim: &Sim, mut request: Request, next: Next) -> Response 
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             return error(sim, status, "Injected server error");
         }
-        Some(FaultAction::RateLimit) => return too_many_requests(sim, 60),
+        Some(FaultAction::RateLimit(seconds)) => return too_many_requests(sim, seconds),
         Some(FaultAction::Reset) => return dropped_connection(),
         Some(FaultAction::Stall(length)) => tokio::time::sleep(length).await,
         Some(FaultAction::Truncate) => truncate = true,

@@ -28,6 +28,10 @@ pub struct FaultRule {
     /// Delay of a `latency` fault (default 100 ms) or length of a `stall` (default 10 minutes).
     #[serde(default)]
     pub millis: Option<u64>,
+    /// The `Retry-After` a `rate_limit` fault asks for, in seconds (default 60, a full window),
+    /// when the `retry_after` switch is on.
+    #[serde(default)]
+    pub retry_after_seconds: Option<u64>,
 }
 
 fn every_request() -> f64 {
@@ -70,6 +74,9 @@ impl FaultRule {
         if self.millis.is_some() && !matches!(self.kind, FaultKind::Latency | FaultKind::Stall) {
             return Err("'millis' applies only to kinds 'latency' and 'stall'".to_owned());
         }
+        if self.retry_after_seconds.is_some() && self.kind != FaultKind::RateLimit {
+            return Err("'retry_after_seconds' applies only to kind 'rate_limit'".to_owned());
+        }
         Ok(())
     }
 }
@@ -84,7 +91,8 @@ pub(crate) struct FaultPlan {
 #[derive(Debug, PartialEq)]
 pub(crate) enum FaultAction {
     ServerError(u16),
-    RateLimit,
+    /// Seconds to ask the client to wait.
+    RateLimit(u64),
     Reset,
     Truncate,
     Stall(Duration),
@@ -137,7 +145,11 @@ impl Faults {
                 FaultKind::ServerError => {
                     plan.action = Some(FaultAction::ServerError(rule.status.unwrap_or(503)))
                 }
-                FaultKind::RateLimit => plan.action = Some(FaultAction::RateLimit),
+                FaultKind::RateLimit => {
+                    plan.action = Some(FaultAction::RateLimit(
+                        rule.retry_after_seconds.unwrap_or(60),
+                    ))
+                }
                 FaultKind::Reset => plan.action = Some(FaultAction::Reset),
                 FaultKind::Truncate => plan.action = Some(FaultAction::Truncate),
                 FaultKind::Stall => {
@@ -163,6 +175,7 @@ mod tests {
             path_prefix: None,
             status: None,
             millis: None,
+            retry_after_seconds: None,
         }
     }
 

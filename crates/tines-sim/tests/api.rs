@@ -852,7 +852,7 @@ async fn faults_hit_only_tines_paths_for_the_requested_count() {
     h.seed(json!({"count": 40})).await;
     let faults = json!([
         {"kind": "server_error", "status": 502, "count": 2, "path_prefix": "/api/v1/audit_logs"},
-        {"kind": "rate_limit", "count": 1},
+        {"kind": "rate_limit", "count": 1, "retry_after_seconds": 2},
         {"kind": "truncate", "count": 1},
         {"kind": "reset", "count": 1}
     ]);
@@ -868,7 +868,7 @@ async fn faults_hit_only_tines_paths_for_the_requested_count() {
     );
     let limited = h.get(&owner, "/api/v1/audit_logs").await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(limited.headers().contains_key("retry-after"));
+    assert_eq!(limited.headers()["retry-after"], "2");
     let truncated = h.get(&owner, "/api/v1/audit_logs").await;
     assert_eq!(truncated.status(), StatusCode::OK);
     let text = truncated.text().await.unwrap();
