@@ -1,0 +1,3 @@
+mod generated;
+pub mod value;
+pub mod wire;
