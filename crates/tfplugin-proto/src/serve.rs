@@ -194,9 +194,13 @@ pub async fn serve_debug<P: ProviderServer>(
             options.provider_address
         );
         let mut stdout = io::stdout().lock();
-        writeln!(stdout, "TF_REATTACH_PROVIDERS='{json}'")
-            .and_then(|()| stdout.flush())
-            .map_err(ServeError::Stdout)?;
+        if let Err(e) =
+            writeln!(stdout, "TF_REATTACH_PROVIDERS='{json}'").and_then(|()| stdout.flush())
+        {
+            // Nobody can attach to a server whose address was not announced.
+            running.shutdown.trigger();
+            return Err(ServeError::Stdout(e));
+        }
     }
     Ok(running)
 }

@@ -4,6 +4,7 @@
 //! * `--debug`: serves in debug mode and prints the `TF_REATTACH_PROVIDERS` line, until SIGINT/SIGTERM;
 //! * `bench [RUNS]`: starts itself RUNS times the way Terraform does (magic cookie, AutoMTLS with a P-521
 //!   client certificate) and reports the time from spawning the process to reading its handshake line.
+//!   Measure a release build; see `tls.rs` for why `AWS_LC_SYS_NO_JITTER_ENTROPY=1` matters here.
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, ExitCode, Stdio};
