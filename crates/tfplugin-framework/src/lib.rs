@@ -11,6 +11,7 @@ mod private;
 pub mod provider;
 pub mod resource;
 pub mod schema;
+mod server;
 pub mod validator;
 pub mod value;
 
@@ -21,4 +22,5 @@ pub use private::Private;
 pub use provider::{Configure, ConfigureRequest, ConfigureResponse, Provider, ProviderData};
 pub use resource::{Resource, ResourceType};
 pub use schema::{Attribute, Block, NestedBlock, Schema};
+pub use server::FrameworkServer;
 pub use value::{Known, SchemaValue};

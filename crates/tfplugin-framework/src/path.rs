@@ -52,6 +52,10 @@ impl AttrPath {
         self
     }
 
+    pub(crate) fn from_steps(steps: Vec<PathStep>) -> AttrPath {
+        AttrPath { steps }
+    }
+
     /// `step`, then this path.
     pub(crate) fn prepend(mut self, step: PathStep) -> AttrPath {
         self.steps.insert(0, step);

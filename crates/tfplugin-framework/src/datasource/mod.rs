@@ -7,7 +7,6 @@ mod registry;
 use std::future::Future;
 
 pub use read::{ReadDataSourceRequest, ReadDataSourceResponse};
-pub(crate) use registry::DataSourceInstance;
 pub use registry::DataSourceType;
 
 use crate::diag::Diagnostics;

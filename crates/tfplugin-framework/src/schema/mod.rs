@@ -24,6 +24,7 @@ mod check;
 
 use std::sync::OnceLock;
 
+pub(crate) use attribute::AttributeKind;
 pub use attribute::{Attribute, Nesting};
 pub use block::{Block, NestedBlock};
 pub(crate) use check::{SchemaKind, check_schema};

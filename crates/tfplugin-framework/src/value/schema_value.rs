@@ -39,6 +39,10 @@ impl SchemaValue {
         &self.schema
     }
 
+    pub(crate) fn shared_schema(&self) -> Arc<Schema> {
+        self.schema.clone()
+    }
+
     /// The cty value; for checks a model cannot express (unknown refinements, dynamic values).
     pub fn value(&self) -> &Value {
         &self.value
