@@ -126,10 +126,14 @@ impl Resource for ThingResource {
         let Some(store) = self.store(diags) else {
             return;
         };
-        let (Some(plan), Some(config)) = (
-            request.plan.get::<ThingModel>(diags),
-            request.config.get::<ThingModel>(diags),
-        ) else {
+        let Some(plan) = request.plan.get::<ThingModel>(diags) else {
+            return;
+        };
+        // Write-only values are only in the configuration (the plan has them null).
+        let Some(secret) = request
+            .config
+            .get_attr::<Option<String>>(&AttrPath::attr("secret_wo"), diags)
+        else {
             return;
         };
         let remote = RemoteThing {
@@ -137,7 +141,7 @@ impl Resource for ThingResource {
             note: plan.note.clone(),
             tags: plan.tags.clone(),
             updated_at: now(),
-            secret: config.secret_wo,
+            secret,
             secret_version: plan.secret_wo_version,
         };
         let id = match store.create(remote.clone()) {
@@ -157,19 +161,23 @@ impl Resource for ThingResource {
         let Some(store) = self.store(diags) else {
             return;
         };
-        let Some(state) = request.state.get::<ThingModel>(diags) else {
+        // After an import the state holds only the ID, so read just that and take the rest from the store.
+        let Some(Some(id)) = request
+            .state
+            .get_attr::<Option<String>>(&AttrPath::attr("id"), diags)
+        else {
             return;
         };
-        let Some(id) = state.id.value() else { return };
-        match store.get(id) {
+        match store.get(&id) {
             Ok(Some(remote)) => {
                 let refreshed = ThingModel {
+                    id: Known::Value(id),
                     name: remote.name,
                     note: remote.note,
                     tags: remote.tags,
+                    secret_wo: None,
                     secret_wo_version: remote.secret_version,
                     updated_at: Known::Value(remote.updated_at),
-                    ..state
                 };
                 response.state.set(&refreshed, &mut response.diagnostics);
             }
@@ -183,9 +191,8 @@ impl Resource for ThingResource {
         let Some(store) = self.store(diags) else {
             return;
         };
-        let (Some(plan), Some(config), Some(prior)) = (
+        let (Some(plan), Some(prior)) = (
             request.plan.get::<ThingModel>(diags),
-            request.config.get::<ThingModel>(diags),
             request.state.get::<ThingModel>(diags),
         ) else {
             return;
@@ -200,7 +207,13 @@ impl Resource for ThingResource {
         };
         // The secret is only sent when its version changes, as with any write-only attribute.
         let secret = if plan.secret_wo_version != prior.secret_wo_version {
-            config.secret_wo
+            let Some(secret) = request
+                .config
+                .get_attr::<Option<String>>(&AttrPath::attr("secret_wo"), diags)
+            else {
+                return;
+            };
+            secret
         } else {
             existing.secret
         };

@@ -378,7 +378,8 @@ pub(crate) fn check_plan(
     for (name, a) in body.attributes {
         let (cfg, pri, pla) = (attr(config, name), attr(prior, name), attr(planned, name));
         let here = path.clone().attribute(name.as_str());
-        if a.computed && cfg.is_null() {
+        // Write-only attributes are planned null by the framework itself, whatever the configuration says.
+        if a.write_only || (a.computed && cfg.is_null()) {
             continue;
         }
         if let Some((nesting, inner)) = a.nested_attributes()
