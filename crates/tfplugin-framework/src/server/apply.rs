@@ -104,38 +104,37 @@ impl<P: Provider> FrameworkServer<P> {
             (response.state.into_value(), response.private)
         };
         Some((
-            self.checked_result(&schema, planned.value(), new, creating, diags),
+            checked_result(&schema, planned.value(), new, creating, diags),
             private,
             schema,
         ))
     }
+}
 
-    /// The new state with write-only values dropped, checked against the plan.
-    fn checked_result(
-        &self,
-        schema: &Schema,
-        planned: &Value,
-        mut new: Value,
-        creating: bool,
-        diags: &mut Diagnostics,
-    ) -> Value {
-        let action = if creating { "create" } else { "update" };
-        if new.is_null() {
-            // With errors, a null result means "nothing happened" and Terraform keeps the prior state.
-            if !diags.has_error() {
-                diags.error(
-                    "Provider returned no object after apply",
-                    format!("The resource's {action} returned no state. It must set the state of the object it {action}d. This is a bug in the provider."),
-                );
-            }
-            return new;
-        }
-        null_write_only(Body::of(schema.body()), &mut new);
-        require_known(&mut new, action, diags);
-        // Like Terraform, only check consistency when nothing else went wrong: the other errors explain it.
+/// The new state with write-only values dropped, checked against the plan.
+fn checked_result(
+    schema: &Schema,
+    planned: &Value,
+    mut new: Value,
+    creating: bool,
+    diags: &mut Diagnostics,
+) -> Value {
+    let action = if creating { "create" } else { "update" };
+    if new.is_null() {
+        // With errors, a null result means "nothing happened" and Terraform keeps the prior state.
         if !diags.has_error() {
-            check_apply_result(schema, &AttrPath::root(), planned, &new, diags);
+            diags.error(
+                "Provider returned no object after apply",
+                format!("The resource's {action} returned no state. It must set the state of the object it {action}d. This is a bug in the provider."),
+            );
         }
-        new
+        return new;
     }
+    null_write_only(Body::of(schema.body()), &mut new);
+    require_known(&mut new, action, diags);
+    // Like Terraform, only check consistency when nothing else went wrong: the other errors explain it.
+    if !diags.has_error() {
+        check_apply_result(schema, &AttrPath::root(), planned, &new, diags);
+    }
+    new
 }

@@ -17,7 +17,13 @@ impl<P: Provider> FrameworkServer<P> {
         request: read_resource::Request,
     ) -> read_resource::Response {
         let mut diags = Diagnostics::new();
-        let mut response = read_resource::Response::default();
+        // Until a refresh succeeds the answer is the state as it was: a null state would mean "deleted",
+        // and no failure may turn into that.
+        let mut response = read_resource::Response {
+            new_state: request.current_state.clone(),
+            private: request.private.clone(),
+            ..Default::default()
+        };
         if let Some(resource) = self.resource(&request.type_name, &mut diags)
             && let Some(state) = convert::decode(
                 request.current_state.as_ref(),
@@ -45,11 +51,6 @@ impl<P: Provider> FrameworkServer<P> {
                 require_known(&mut new, "refresh", &mut diags);
                 response.new_state = convert::encode(&new, &resource.schema, "state", &mut diags);
                 response.private = read.private.encode();
-            } else {
-                // Nothing to refresh (or it could not be read): hand the state back unchanged so that an
-                // error never turns into "deleted".
-                response.new_state = request.current_state;
-                response.private = request.private;
             }
         }
         response.diagnostics = convert::diagnostics(&diags);

@@ -6,6 +6,7 @@
 //! resources that had it.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::value::RawValue;
 use tfplugin_proto::wire::{RawState, upgrade_resource_state};
@@ -14,7 +15,7 @@ use super::walk::{Body, null_write_only};
 use super::{FrameworkServer, convert};
 use crate::diag::Diagnostics;
 use crate::provider::Provider;
-use crate::resource::{UpgradeStateRequest, UpgradeStateResponse};
+use crate::resource::{StateUpgrader, UpgradeStateRequest, UpgradeStateResponse};
 use crate::schema::Schema;
 use crate::value::{SchemaValue, Type, Value};
 
@@ -46,26 +47,7 @@ impl<P: Provider> FrameworkServer<P> {
                     .instance(self.provider_data().as_ref(), &mut diags);
                 let mut upgraders = instance.state_upgraders();
                 match upgraders.remove(&request.version) {
-                    Some(upgrader) => read_raw(&raw, &upgrader.prior_schema, &mut diags).and_then(|prior| {
-                        let mut upgrade = UpgradeStateResponse {
-                            state: SchemaValue::null(schema.clone()),
-                            diagnostics: Diagnostics::new(),
-                        };
-                        let prior = SchemaValue::new(upgrader.prior_schema.clone(), prior);
-                        (upgrader.upgrade)(&UpgradeStateRequest { state: prior }, &mut upgrade);
-                        diags.extend(upgrade.diagnostics);
-                        let state = upgrade.state.into_value();
-                        if state.is_null() && !raw.json.is_empty() && !diags.has_error() {
-                            diags.error(
-                                "Missing upgraded state",
-                                format!(
-                                    "The state upgrader from version {} set no state. This is a bug in the provider.",
-                                    request.version
-                                ),
-                            );
-                        }
-                        Some(state)
-                    }),
+                    Some(upgrader) => run_upgrader(&upgrader, &raw, schema, &mut diags),
                     None => {
                         diags.error(
                             "Unable to upgrade resource state",
@@ -88,6 +70,38 @@ impl<P: Provider> FrameworkServer<P> {
         response.diagnostics = convert::diagnostics(&diags);
         response
     }
+}
+
+/// Reads the stored state with the upgrader's prior schema and lets it write the current one.
+fn run_upgrader(
+    upgrader: &StateUpgrader,
+    raw: &RawState,
+    schema: &Arc<Schema>,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let prior = SchemaValue::new(
+        upgrader.prior_schema.clone(),
+        read_raw(raw, &upgrader.prior_schema, diags)?,
+    );
+    let mut upgrade = UpgradeStateResponse {
+        state: SchemaValue::null(schema.clone()),
+        diagnostics: Diagnostics::new(),
+    };
+    (upgrader.upgrade)(
+        &UpgradeStateRequest {
+            state: prior.clone(),
+        },
+        &mut upgrade,
+    );
+    diags.extend(upgrade.diagnostics);
+    let state = upgrade.state.into_value();
+    if state.is_null() && !prior.is_null() && !diags.has_error() {
+        diags.error(
+            "Missing upgraded state",
+            "A state upgrader set no state. This is a bug in the provider.",
+        );
+    }
+    Some(state)
 }
 
 /// Reads stored JSON with `schema`'s type, leaving out attributes the schema does not have.
