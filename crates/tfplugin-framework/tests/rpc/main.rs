@@ -13,7 +13,9 @@ mod thing;
 
 mod lifecycle;
 mod misbehaving;
+mod nested;
 mod provider_rpcs;
+mod serving;
 mod upgrade_import;
 mod validation;
 mod write_only;
