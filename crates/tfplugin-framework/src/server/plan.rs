@@ -190,6 +190,7 @@ async fn plan_change(
         config.value(),
         prior.value(),
         &plan,
+        false,
         diags,
     );
 

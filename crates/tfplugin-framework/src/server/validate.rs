@@ -27,6 +27,7 @@ fn validate_attributes(
         config.value(),
         config.value(),
         write_only_allowed,
+        false,
         diags,
     );
 }

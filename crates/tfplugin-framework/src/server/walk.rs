@@ -31,6 +31,13 @@ impl<'s> Body<'s> {
         }
     }
 
+    /// True when attribute `name` hides its value: sensitive or write-only.
+    fn is_sensitive(&self, name: &str) -> bool {
+        self.attributes
+            .get(name)
+            .is_some_and(|a| a.sensitive || a.write_only)
+    }
+
     fn nested(attributes: &'s BTreeMap<String, Attribute>) -> Body<'s> {
         Body {
             attributes,
@@ -262,6 +269,7 @@ pub(crate) fn validate(
     config: &Value,
     root: &Value,
     write_only_allowed: bool,
+    sensitive: bool,
     diags: &mut Diagnostics,
 ) {
     for (name, a) in body.attributes {
@@ -270,6 +278,7 @@ pub(crate) fn validate(
             continue;
         }
         let here = path.clone().attribute(name.as_str());
+        let sensitive = sensitive || a.sensitive || a.write_only;
         if let Some(message) = &a.deprecation_message {
             diags.attribute_warning(here.clone(), "Attribute deprecated", message.clone());
         }
@@ -295,7 +304,11 @@ pub(crate) fn validate(
                     "{here} must be a whole number between {} and {}, got {}.",
                     i64::MIN,
                     i64::MAX,
-                    show(value)
+                    if sensitive {
+                        "(sensitive value)".to_owned()
+                    } else {
+                        show(value)
+                    }
                 ),
             );
             continue;
@@ -306,6 +319,7 @@ pub(crate) fn validate(
                     path: &here,
                     value,
                     config: root,
+                    sensitive,
                 },
                 diags,
             );
@@ -327,6 +341,7 @@ pub(crate) fn validate(
     }
     for (name, nesting, inner) in nested_parts(body) {
         let here = path.clone().attribute(name.as_str());
+        let sensitive = sensitive || body.is_sensitive(name);
         for (key, element) in elements(nesting, attr(config, name)) {
             validate(
                 inner,
@@ -334,6 +349,7 @@ pub(crate) fn validate(
                 element,
                 root,
                 write_only_allowed,
+                sensitive,
                 diags,
             );
         }
@@ -373,11 +389,13 @@ pub(crate) fn check_plan(
     config: &Value,
     prior: &Value,
     planned: &Value,
+    sensitive: bool,
     diags: &mut Diagnostics,
 ) {
     for (name, a) in body.attributes {
         let (cfg, pri, pla) = (attr(config, name), attr(prior, name), attr(planned, name));
         let here = path.clone().attribute(name.as_str());
+        let sensitive = sensitive || a.sensitive;
         // Write-only attributes are planned null by the framework itself, whatever the configuration says.
         if a.write_only || (a.computed && cfg.is_null()) {
             continue;
@@ -392,7 +410,7 @@ pub(crate) fn check_plan(
             // Nested objects can hold computed attributes of their own: check them attribute by attribute.
             let (cfg_elems, pla_elems) = (elements(nesting, cfg), elements(nesting, pla));
             if cfg_elems.len() != pla_elems.len() {
-                plan_error(diags, &here, cfg, pla);
+                plan_error(diags, &here, cfg, pla, sensitive);
                 continue;
             }
             for (key, element) in pla_elems {
@@ -402,6 +420,7 @@ pub(crate) fn check_plan(
                     lookup(cfg, &key),
                     lookup(pri, &key),
                     element,
+                    sensitive,
                     diags,
                 );
             }
@@ -410,7 +429,7 @@ pub(crate) fn check_plan(
         let follows_config = same(pla, cfg);
         let keeps_prior = !cfg.is_null() && !pri.is_null() && !cfg.is_unknown() && same(pla, pri);
         if !follows_config && !keeps_prior {
-            plan_error(diags, &here, cfg, pla);
+            plan_error(diags, &here, cfg, pla, sensitive);
         }
     }
     for (name, nested) in body.blocks {
@@ -439,21 +458,34 @@ pub(crate) fn check_plan(
                 lookup(cfg, &key),
                 lookup(pri, &key),
                 element,
+                sensitive,
                 diags,
             );
         }
     }
 }
 
-fn plan_error(diags: &mut Diagnostics, path: &AttrPath, config: &Value, planned: &Value) {
+fn plan_error(
+    diags: &mut Diagnostics,
+    path: &AttrPath,
+    config: &Value,
+    planned: &Value,
+    sensitive: bool,
+) {
+    let (planned, config) = if sensitive {
+        (
+            "(sensitive value)".to_owned(),
+            "(sensitive value)".to_owned(),
+        )
+    } else {
+        (show(planned), show(config))
+    };
     diags.attribute_error(
         path.clone(),
         "Provider produced an invalid plan",
         format!(
-            "The plan sets {path} to {}, but the configuration says {}. A value the configuration sets must be planned as configured \
+            "The plan sets {path} to {planned}, but the configuration says {config}. A value the configuration sets must be planned as configured \
              (mark the attribute computed if the provider decides it). This is a bug in the provider.",
-            show(planned),
-            show(config)
         ),
     );
 }
@@ -596,4 +628,87 @@ pub(crate) fn require_known(value: &mut Value, what: &str, diags: &mut Diagnosti
         );
     }
     unknown_as_null(value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Attribute;
+    use crate::validator;
+
+    #[test]
+    fn messages_never_show_sensitive_values() {
+        let schema = Schema::new()
+            .attribute(
+                "token",
+                Attribute::string()
+                    .optional()
+                    .sensitive()
+                    .validator(validator::one_of(["a"])),
+            )
+            .attribute(
+                "creds",
+                Attribute::single_nested([(
+                    "key",
+                    Attribute::string()
+                        .optional()
+                        .validator(validator::regex_matches("^k", "starts with k")),
+                )])
+                .optional()
+                .sensitive(),
+            );
+        let config = Value::Object(BTreeMap::from([
+            ("token".to_owned(), Value::String("hunter2".into())),
+            (
+                "creds".to_owned(),
+                Value::Object(BTreeMap::from([(
+                    "key".to_owned(),
+                    Value::String("hunter3".into()),
+                )])),
+            ),
+        ]));
+        let mut diags = Diagnostics::new();
+        validate(
+            Body::of(schema.body()),
+            &AttrPath::root(),
+            &config,
+            &config,
+            true,
+            false,
+            &mut diags,
+        );
+        assert_eq!(diags.len(), 2, "{diags}");
+        let text = diags.to_string();
+        assert!(!text.contains("hunter"), "{text}");
+    }
+
+    #[test]
+    fn apply_check_points_at_the_changed_element() {
+        let schema = Schema::new().attribute(
+            "tags",
+            Attribute::map(crate::value::Type::String).optional(),
+        );
+        let tags = |v: &str| {
+            Value::Object(BTreeMap::from([(
+                "tags".to_owned(),
+                Value::Map(BTreeMap::from([(
+                    "env".to_owned(),
+                    Value::String(v.into()),
+                )])),
+            )]))
+        };
+        let mut diags = Diagnostics::new();
+        check_apply_result(
+            &schema,
+            &AttrPath::root(),
+            &tags("prod"),
+            &tags("dev"),
+            &mut diags,
+        );
+        assert_eq!(diags.len(), 1);
+        assert_eq!(
+            diags.iter().next().unwrap().path,
+            Some(AttrPath::attr("tags").key("env"))
+        );
+    }
 }

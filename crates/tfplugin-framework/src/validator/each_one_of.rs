@@ -37,8 +37,10 @@ impl Validator for EachOneOf {
                     path.unwrap_or_else(|| request.path.clone()),
                     "Invalid attribute value",
                     format!(
-                        "Every element of {} must be one of {:?}, got {s:?}.",
-                        request.path, self.allowed
+                        "Every element of {} must be one of {:?}, got {}.",
+                        request.path,
+                        self.allowed,
+                        request.shown(format!("{s:?}"))
                     ),
                 );
             }

@@ -24,8 +24,11 @@ impl Validator for IntBetween {
                 request.path.clone(),
                 "Invalid attribute value",
                 format!(
-                    "{} must be a whole number between {} and {}, got {n}.",
-                    request.path, self.min, self.max
+                    "{} must be a whole number between {} and {}, got {}.",
+                    request.path,
+                    self.min,
+                    self.max,
+                    request.shown(n)
                 ),
             );
         }

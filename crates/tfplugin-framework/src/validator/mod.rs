@@ -41,6 +41,19 @@ pub struct ValidateRequest<'a> {
     pub value: &'a Value,
     /// The whole configuration, for checks that involve other attributes.
     pub config: &'a Value,
+    /// The attribute (or one it is nested in) is sensitive or write-only: messages must not show the value.
+    pub sensitive: bool,
+}
+
+impl ValidateRequest<'_> {
+    /// `text` for a message, or a placeholder when the value must not be shown.
+    pub fn shown(&self, text: impl std::fmt::Display) -> String {
+        if self.sensitive {
+            "(sensitive value)".to_owned()
+        } else {
+            text.to_string()
+        }
+    }
 }
 
 /// Runs `validator` on a string value; other values are left to the type system.
@@ -59,6 +72,7 @@ fn check(validator: &dyn Validator, value: Value) -> Diagnostics {
             path: &path,
             value: &value,
             config: &Value::Null,
+            sensitive: false,
         },
         &mut diags,
     );

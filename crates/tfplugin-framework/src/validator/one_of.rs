@@ -20,8 +20,10 @@ impl Validator for OneOf {
                     request.path.clone(),
                     "Invalid attribute value",
                     format!(
-                        "{} must be one of {:?}, got {s:?}.",
-                        request.path, self.allowed
+                        "{} must be one of {:?}, got {}.",
+                        request.path,
+                        self.allowed,
+                        request.shown(format!("{s:?}"))
                     ),
                 );
             }

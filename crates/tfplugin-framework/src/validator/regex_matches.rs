@@ -26,9 +26,10 @@ impl Validator for RegexMatches {
                 request.path.clone(),
                 "Invalid attribute value",
                 format!(
-                    "{} {}, got {s:?} (pattern {}).",
+                    "{} {}, got {} (pattern {}).",
                     request.path,
                     self.description,
+                    request.shown(format!("{s:?}")),
                     regex.as_str()
                 ),
             ),
