@@ -1,10 +1,12 @@
-//! Data source `testfw_echo`: echoes its input and counts the things in the store.
+//! Data source `testfw_echo`: echoes its input and, given a thing's ID, looks up the thing's name in the
+//! store. Its result depends only on its configuration and the store, so plans stay stable.
 
 use serde::{Deserialize, Serialize};
 use tfplugin_framework::datasource::{
     Capabilities, DataSource, ReadDataSourceRequest, ReadDataSourceResponse,
 };
 use tfplugin_framework::diag::Diagnostics;
+use tfplugin_framework::path::AttrPath;
 use tfplugin_framework::schema::{Attribute, Schema};
 use tfplugin_framework::{Configure, Known, ProviderData, validator};
 
@@ -19,7 +21,8 @@ pub struct EchoDataSource {
 struct EchoModel {
     text: String,
     result: Known<Option<String>>,
-    thing_count: Known<Option<i64>>,
+    thing_id: Option<String>,
+    thing_name: Known<Option<String>>,
 }
 
 impl DataSource for EchoDataSource {
@@ -29,7 +32,7 @@ impl DataSource for EchoDataSource {
 
     fn schema(&self) -> Schema {
         Schema::new()
-            .description("Echoes text back, and counts the things in the store.")
+            .description("Echoes text back, and looks a thing up by ID.")
             .attribute(
                 "text",
                 Attribute::string()
@@ -44,10 +47,16 @@ impl DataSource for EchoDataSource {
                     .description("`echo:` and the text."),
             )
             .attribute(
-                "thing_count",
-                Attribute::int64()
-                    .computed()
-                    .description("How many things the store holds."),
+                "thing_id",
+                Attribute::string()
+                    .optional()
+                    .description("The ID of a thing to look up."),
+            )
+            .attribute(
+                "thing_name",
+                Attribute::string().computed().description(
+                    "The name of the thing `thing_id` names; null without `thing_id`.",
+                ),
             )
     }
 
@@ -56,20 +65,32 @@ impl DataSource for EchoDataSource {
         let Some(config) = request.config.get::<EchoModel>(diags) else {
             return;
         };
-        let Some(store) = &self.store else {
-            return diags.error(
-                "Provider not configured",
-                "The provider's store_path is not known yet.",
-            );
-        };
-        let count = match store.count() {
-            Ok(n) => i64::try_from(n).unwrap_or(i64::MAX),
-            Err(e) => return diags.error("Cannot read the store", e),
+        let thing_name = match &config.thing_id {
+            None => None,
+            Some(id) => {
+                let Some(store) = &self.store else {
+                    return diags.error(
+                        "Provider not configured",
+                        "The provider's store_path is not known yet.",
+                    );
+                };
+                match store.get(id) {
+                    Ok(Some(thing)) => Some(thing.name),
+                    Ok(None) => {
+                        return diags.attribute_error(
+                            AttrPath::attr("thing_id"),
+                            "No such thing",
+                            format!("The store has no thing {id:?}."),
+                        );
+                    }
+                    Err(e) => return diags.error("Cannot read the store", e),
+                }
+            }
         };
         let state = EchoModel {
             result: Known::Value(Some(format!("echo:{}", config.text))),
-            thing_count: Known::Value(Some(count)),
-            text: config.text,
+            thing_name: Known::Value(thing_name),
+            ..config
         };
         response.state.set(&state, &mut response.diagnostics);
     }

@@ -88,10 +88,6 @@ impl Store {
             c.things.remove(id);
         })
     }
-
-    pub fn count(&self) -> Result<usize, String> {
-        self.with(|c| c.things.len())
-    }
 }
 
 /// A timestamp that differs between two updates of the same thing, even within one second.

@@ -9,7 +9,7 @@ use tfplugin_proto::wire::{
     read_data_source,
 };
 
-use crate::{Env, assert_no_errors, converge, s, thing};
+use crate::{Env, assert_no_errors, converge, errors, path_of, s, thing};
 
 #[tokio::test]
 async fn schema_lists_everything_with_descriptions_and_capabilities() {
@@ -75,12 +75,14 @@ async fn data_source_reads_and_reconfiguring_switches_the_store() {
     let ty = Type::object([
         ("text", Type::String),
         ("result", Type::String),
-        ("thing_count", Type::Number),
+        ("thing_id", Type::String),
+        ("thing_name", Type::String),
     ]);
     let config = Value::Object(BTreeMap::from([
         ("text".to_owned(), s("hi")),
         ("result".to_owned(), Value::Null),
-        ("thing_count".to_owned(), Value::Null),
+        ("thing_id".to_owned(), s("thing-1")),
+        ("thing_name".to_owned(), Value::Null),
     ]));
     let read = || {
         env.server.read_data_source(read_data_source::Request {
@@ -93,21 +95,13 @@ async fn data_source_reads_and_reconfiguring_switches_the_store() {
     assert_no_errors(&response.diagnostics);
     let state = response.state.unwrap().decode(&ty).unwrap();
     assert_eq!(state.attribute("result"), Some(&s("echo:hi")));
-    assert_eq!(
-        state
-            .attribute("thing_count")
-            .and_then(|v| v.as_number()?.as_i64()),
-        Some(1)
-    );
+    assert_eq!(state.attribute("thing_name"), Some(&s("alpha")));
 
     // Debug mode configures one process again and again; the latest configuration wins.
     let other = tempfile::tempdir().unwrap();
     env.configure(&other.path().join("store.json")).await;
-    let state = read().await.unwrap().state.unwrap().decode(&ty).unwrap();
-    assert_eq!(
-        state
-            .attribute("thing_count")
-            .and_then(|v| v.as_number()?.as_i64()),
-        Some(0)
-    );
+    let response = read().await.unwrap();
+    let errors = errors(&response.diagnostics);
+    assert_eq!(errors.len(), 1, "{:?}", response.diagnostics);
+    assert_eq!(path_of(errors[0]), "thing_id");
 }
