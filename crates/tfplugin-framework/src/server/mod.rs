@@ -227,6 +227,7 @@ impl<P: Provider> ProviderServer for FrameworkServer<P> {
         &self,
         request: validate_resource_config::Request,
     ) -> RpcResult<validate_resource_config::Response> {
+        tracing::debug!(rpc = "ValidateResourceConfig", type_name = %request.type_name, "handling");
         Ok(self.validate_resource_config_rpc(request))
     }
 
@@ -234,6 +235,7 @@ impl<P: Provider> ProviderServer for FrameworkServer<P> {
         &self,
         request: validate_data_resource_config::Request,
     ) -> RpcResult<validate_data_resource_config::Response> {
+        tracing::debug!(rpc = "ValidateDataResourceConfig", type_name = %request.type_name, "handling");
         Ok(self.validate_data_resource_config_rpc(request))
     }
 
@@ -241,6 +243,7 @@ impl<P: Provider> ProviderServer for FrameworkServer<P> {
         &self,
         request: upgrade_resource_state::Request,
     ) -> RpcResult<upgrade_resource_state::Response> {
+        tracing::debug!(rpc = "UpgradeResourceState", type_name = %request.type_name, "handling");
         Ok(self.upgrade_resource_state_rpc(request))
     }
 
@@ -255,6 +258,7 @@ impl<P: Provider> ProviderServer for FrameworkServer<P> {
         &self,
         request: read_resource::Request,
     ) -> RpcResult<read_resource::Response> {
+        tracing::debug!(rpc = "ReadResource", type_name = %request.type_name, "handling");
         Ok(self.read_resource_rpc(request).await)
     }
 
@@ -262,6 +266,7 @@ impl<P: Provider> ProviderServer for FrameworkServer<P> {
         &self,
         request: plan_resource_change::Request,
     ) -> RpcResult<plan_resource_change::Response> {
+        tracing::debug!(rpc = "PlanResourceChange", type_name = %request.type_name, "handling");
         Ok(self.plan_resource_change_rpc(request).await)
     }
 
@@ -269,6 +274,7 @@ impl<P: Provider> ProviderServer for FrameworkServer<P> {
         &self,
         request: apply_resource_change::Request,
     ) -> RpcResult<apply_resource_change::Response> {
+        tracing::debug!(rpc = "ApplyResourceChange", type_name = %request.type_name, "handling");
         Ok(self.apply_resource_change_rpc(request).await)
     }
 
@@ -276,6 +282,7 @@ impl<P: Provider> ProviderServer for FrameworkServer<P> {
         &self,
         request: import_resource_state::Request,
     ) -> RpcResult<import_resource_state::Response> {
+        tracing::debug!(rpc = "ImportResourceState", type_name = %request.type_name, "handling");
         Ok(self.import_resource_state_rpc(request).await)
     }
 
@@ -283,6 +290,7 @@ impl<P: Provider> ProviderServer for FrameworkServer<P> {
         &self,
         request: read_data_source::Request,
     ) -> RpcResult<read_data_source::Response> {
+        tracing::debug!(rpc = "ReadDataSource", type_name = %request.type_name, "handling");
         Ok(self.read_data_source_rpc(request).await)
     }
 
