@@ -84,6 +84,33 @@ impl PlanCheck {
         }
     }
 
+    /// The refresh before the plan found that the object at `address` changed outside Terraform:
+    /// [`Action::Delete`] when it is gone, [`Action::Update`] when it changed. Terraform lists this in the
+    /// plan's `resource_drift` on every version, while its human-readable output (1.2 and later) only shows
+    /// drift that contributes to a change.
+    pub fn drift(address: &str, action: Action) -> PlanCheck {
+        let address = address.to_owned();
+        PlanCheck {
+            description: format!("{address} drifted ({action})"),
+            check: Box::new(move |plan| {
+                let drift = plan.drift(&address);
+                if action.matches(&drift) {
+                    Ok(())
+                } else if drift.is_empty() {
+                    Err(format!(
+                        "expected the refresh to find {address} changed outside Terraform ({action}), but it found no drift"
+                    )
+                    .into())
+                } else {
+                    Err(format!(
+                        "expected the refresh to find {address} changed outside Terraform ({action}), but found {drift:?}"
+                    )
+                    .into())
+                }
+            }),
+        }
+    }
+
     /// After the plan, the attribute at `path` is known and equals `value`.
     pub fn known(address: &str, path: &str, value: impl Into<Json>) -> PlanCheck {
         let (address, path, value) = (address.to_owned(), path.to_owned(), value.into());

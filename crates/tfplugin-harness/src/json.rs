@@ -180,6 +180,15 @@ impl State {
     }
 }
 
+fn action_names(change: &Json) -> Vec<String> {
+    change["actions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.as_str().map(str::to_owned))
+        .collect()
+}
+
 fn collect_module(module: &Json, out: &mut BTreeMap<String, Json>) {
     for resource in module["resources"].as_array().into_iter().flatten() {
         if let Some(address) = resource["address"].as_str() {
@@ -197,18 +206,25 @@ pub struct Plan {
     json: Json,
     /// Each entry of `resource_changes`, by address.
     changes: BTreeMap<String, Json>,
+    /// Each entry of `resource_drift` (what the refresh found changed outside Terraform), by address.
+    drift: BTreeMap<String, Json>,
 }
 
 impl Plan {
     pub(crate) fn from_show_json(text: &str) -> Result<Plan, CheckError> {
         let json = parse(text, "plan")?;
-        let changes = json["resource_changes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| Some((c["address"].as_str()?.to_owned(), c.clone())))
-            .collect();
-        Ok(Plan { json, changes })
+        let by_address = |list: &Json| {
+            list.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| Some((c["address"].as_str()?.to_owned(), c.clone())))
+                .collect()
+        };
+        Ok(Plan {
+            changes: by_address(&json["resource_changes"]),
+            drift: by_address(&json["resource_drift"]),
+            json,
+        })
     }
 
     /// The whole document.
@@ -237,13 +253,16 @@ impl Plan {
 
     /// The planned actions of a resource instance, e.g. `["delete", "create"]`.
     pub fn actions(&self, address: &str) -> Result<Vec<String>, CheckError> {
-        let change = self.change(address)?;
-        Ok(change["actions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|a| a.as_str().map(str::to_owned))
-            .collect())
+        Ok(action_names(self.change(address)?))
+    }
+
+    /// What the refresh found changed outside Terraform for a resource instance: `["delete"]` when the
+    /// remote object is gone, `["update"]` when it changed; empty when it found nothing.
+    pub fn drift(&self, address: &str) -> Vec<String> {
+        self.drift
+            .get(address)
+            .map(|d| action_names(&d["change"]))
+            .unwrap_or_default()
     }
 
     /// Whether any resource instance is planned to change (anything other than no-op or read).
@@ -328,13 +347,18 @@ mod tests {
 
     #[test]
     fn plan_reports_actions_and_changes() {
-        let text = json!({"resource_changes": [
-            {"address": "x_thing.a", "change": {"actions": ["no-op"]}},
-            {"address": "x_thing.b", "change": {"actions": ["delete", "create"]}}
-        ]})
+        let text = json!({
+            "resource_changes": [
+                {"address": "x_thing.a", "change": {"actions": ["no-op"]}},
+                {"address": "x_thing.b", "change": {"actions": ["delete", "create"]}}
+            ],
+            "resource_drift": [{"address": "x_thing.a", "change": {"actions": ["delete"]}}]
+        })
         .to_string();
         let plan = Plan::from_show_json(&text).unwrap();
         assert_eq!(plan.actions("x_thing.b").unwrap(), ["delete", "create"]);
+        assert_eq!(plan.drift("x_thing.a"), ["delete"]);
+        assert!(plan.drift("x_thing.b").is_empty());
         assert!(plan.has_resource_changes());
         assert!(plan.actions("x_thing.c").is_err());
         let noop =

@@ -42,7 +42,7 @@
 //!                     Ok(())
 //!                 })
 //!                 .expect_non_empty_plan()
-//!                 .expect_plan_output("has been deleted")
+//!                 .plan_check(PlanCheck::drift("example_thing.a", Action::Delete))
 //!                 .plan_check(PlanCheck::action("example_thing.a", Action::Create)),
 //!         )
 //!         // a feature older CLIs lack: required to fail there, run normally elsewhere

@@ -1,6 +1,7 @@
 //! Running a [`TestCase`]: on every CLI (in parallel), each in its own scratch directory, step by step, then
 //! `terraform destroy` and the destroy check.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -429,13 +430,16 @@ struct Run {
     scratch: ScratchDir,
     work: PathBuf,
     attached: Option<Attached>,
-    /// The configuration in `main.tf` now, and the one `init` last ran with.
+    /// The configuration in `main.tf` now, and what `init` last ran for (see [`init_signature`]).
     config: Option<String>,
-    initialised: Option<String>,
+    initialised: Option<BTreeSet<String>>,
     /// The last configuration a step completed with: the one to destroy with, since the current one may be
     /// a deliberately broken one from an `expect_error` step.
     last_good: Option<String>,
+    /// The state as last read, and whether a command may have changed it since: reading it costs a
+    /// Terraform command, so it is read when something needs it (state checks, hooks, imports, the destroy).
     state: Option<State>,
+    state_stale: bool,
 }
 
 impl Run {
@@ -481,6 +485,7 @@ impl Run {
             initialised: None,
             last_good: None,
             state: None,
+            state_stale: false,
         })
     }
 
@@ -501,6 +506,7 @@ impl Run {
 
     fn step(&mut self, n: usize, step: &Step) -> Result<(), Failure> {
         if let Some(hook) = &step.pre_config {
+            self.fresh_state()?;
             hook(&self.context())
                 .map_err(|e| Failure::new(format!("the pre_config hook failed: {e}")))?;
         }
@@ -569,20 +575,21 @@ impl Run {
             .map(|_| ()))
     }
 
-    /// Puts `hcl` in the main working directory, running `init` when it changed: a new configuration may
-    /// need modules or providers the last one did not.
+    /// Puts `hcl` in the main working directory, running `init` first and whenever the configuration's
+    /// modules or providers may have changed.
     fn use_config(&mut self, hcl: &str, expected: Option<&Pattern>) -> Result<Option<()>, Failure> {
         let work = self.work.clone();
         if self.config.as_deref() != Some(hcl) {
             self.write_config(&work, hcl)?;
             self.config = Some(hcl.to_owned());
         }
-        if self.initialised.as_deref() == Some(hcl) {
+        let signature = init_signature(hcl);
+        if self.initialised.as_ref() == Some(&signature) {
             return Ok(Some(()));
         }
         let done = self.init(&work, expected)?;
         if done.is_some() {
-            self.initialised = Some(hcl.to_owned());
+            self.initialised = Some(signature);
         }
         Ok(done)
     }
@@ -605,7 +612,27 @@ impl Run {
             .run_ok(&work, "show", &["-json"], "terraform show -json")?;
         let state =
             State::from_show_json(&output.stdout).map_err(|e| Failure::with_output(e.0, output))?;
+        self.state_stale = false;
         Ok(self.state.insert(state))
+    }
+
+    /// Reads the state again if a command may have changed it since it was last read.
+    fn fresh_state(&mut self) -> Result<(), Failure> {
+        if self.state_stale {
+            self.snapshot()?;
+        }
+        Ok(())
+    }
+
+    /// After a command that changed the state: runs the step's state checks on it now if it has any, and
+    /// otherwise leaves reading it to whoever needs it next.
+    fn state_changed(&mut self, step: &Step) -> Result<(), Failure> {
+        self.state_stale = true;
+        if step.state_checks.is_empty() {
+            return Ok(());
+        }
+        let state = self.snapshot()?;
+        Run::check_state(step, state)
     }
 
     fn check_state(step: &Step, state: &State) -> Result<(), Failure> {
@@ -727,8 +754,7 @@ impl Run {
             return Err(Run::succeeded_unexpectedly(expected));
         }
         self.last_good = Some(hcl.to_owned());
-        let state = self.snapshot()?;
-        Run::check_state(step, state)?;
+        self.state_changed(step)?;
 
         if step.expect_non_empty_plan {
             let plan = self.tf.run(&work, "plan", &["-detailed-exitcode"])?;
@@ -751,14 +777,13 @@ impl Run {
             &["-refresh-only", "-auto-approve"],
             "the refresh after applying this step",
         )?;
+        self.state_stale = true;
         let plan = self.tf.run(&work, "plan", &["-detailed-exitcode"])?;
         Run::check_emptiness(
             step,
             plan,
             "After applying this step and refreshing, the plan",
-        )?;
-        self.snapshot()?;
-        Ok(())
+        )
     }
 
     fn refresh_step(
@@ -796,8 +821,7 @@ impl Run {
         if let Some(expected) = expected {
             return Err(Run::succeeded_unexpectedly(expected));
         }
-        let state = self.snapshot()?;
-        Run::check_state(step, state)?;
+        self.state_changed(step)?;
         self.check_plan(&work, step, &planfile, &plan)?;
         Run::check_emptiness(step, plan, "the plan after refreshing")
     }
@@ -816,6 +840,7 @@ impl Run {
             .ok_or_else(|| {
                 Failure::new("no configuration to import with: no earlier step completed, and the import step has none (with_config)")
             })?;
+        self.fresh_state()?;
         let id = match &import.id {
             ImportId::Fixed(id) => id.clone(),
             ImportId::FromStateId => self
@@ -957,6 +982,40 @@ impl Run {
     }
 }
 
+/// What decides whether `terraform init` must run again for a new configuration: the lines that can call
+/// modules or require providers (any line mentioning a source or a version, or starting a block that can),
+/// and the provider prefix of every resource and data source type. A change
+/// anywhere else (attribute values, which is what steps mostly change) needs no init, and skipping it saves
+/// a Terraform command per step. Counting a line too many only costs an init.
+fn init_signature(hcl: &str) -> BTreeSet<String> {
+    const KEYWORDS: [&str; 7] = [
+        "terraform",
+        "module",
+        "provider",
+        "required_providers",
+        "backend",
+        "cloud",
+        "import",
+    ];
+    let mut signature = BTreeSet::new();
+    for line in hcl.lines().map(str::trim) {
+        let mut words = line.split(|c: char| c.is_whitespace() || c == '=' || c == '{');
+        let first = words.next().unwrap_or_default();
+        let mentions = |word: &str| {
+            line.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == word)
+        };
+        if KEYWORDS.contains(&first) || mentions("source") || mentions("version") {
+            signature.insert(line.to_owned());
+        } else if matches!(first, "resource" | "data" | "ephemeral") {
+            let kind = words.find(|w| !w.is_empty()).unwrap_or_default();
+            let provider = kind.trim_matches('"').split('_').next().unwrap_or_default();
+            signature.insert(format!("{first} of provider {provider}"));
+        }
+    }
+    signature
+}
+
 /// `value` as an HCL string literal: JSON's escapes are HCL's, and template sequences are escaped.
 fn hcl_string(value: &str) -> String {
     serde_json::Value::String(value.to_owned())
@@ -1020,6 +1079,27 @@ mod tests {
             &["secret".to_owned(), "tags".to_owned(), "lis".to_owned()],
         );
         assert_eq!(some, ["list: applied [], imported null"]);
+    }
+
+    #[test]
+    fn init_runs_again_only_when_modules_or_providers_may_change() {
+        let base = "terraform {\n  required_providers {\n    x = { source = \"a/x\" }\n  }\n}\nresource \"x_thing\" \"a\" {\n  name = \"1\"\n}\n";
+        let same = init_signature(base);
+        assert_eq!(init_signature(&base.replace("\"1\"", "\"2\"")), same);
+        assert_eq!(init_signature(&base.replace("\"a\"", "\"b\"")), same);
+        assert_ne!(init_signature(&base.replace("a/x", "b/x")), same);
+        assert_ne!(
+            init_signature(&format!("{base}resource \"y_thing\" \"b\" {{}}\n")),
+            same
+        );
+        assert_ne!(
+            init_signature(&format!("{base}module \"m\" {{\n  source = \"./m\"\n}}\n")),
+            same
+        );
+        assert_ne!(
+            init_signature(&format!("{base}data \"z_echo\" \"e\" {{}}\n")),
+            same
+        );
     }
 
     #[test]

@@ -434,7 +434,11 @@ mod tests {
                 .unwrap_err()
                 .contains("/nonexistent/provider")
         );
-        let not_executable = ProviderSource::mirror("/etc/hostname", "a/b", "1.0.0");
+        let scratch = tinesaudit_testkit::ScratchDir::new("harness-source").unwrap();
+        let plain_file = scratch.path().join("provider");
+        fs::write(&plain_file, "").unwrap();
+        fs::set_permissions(&plain_file, fs::Permissions::from_mode(0o644)).unwrap();
+        let not_executable = ProviderSource::mirror(&plain_file, "a/b", "1.0.0");
         assert!(
             not_executable
                 .check()

@@ -1,55 +1,17 @@
-//! The harness against a real provider (the fixture, served in-process) on every installed CLI: what a
-//! correct provider passes, and what the harness must catch.
+//! What a correct provider (the fixture, served in-process) passes on every installed CLI: the lifecycle,
+//! drift, refresh steps, and steps limited to newer CLIs.
 
-#[path = "fixture/provider.rs"]
-mod fixture;
+mod support;
 
-use fixture::{ADDRESS, Fixture, RESOURCE, Remote};
-use tfplugin_harness::{Action, PlanCheck, ProviderSource, StateCheck, Step, TestCase};
+use support::fixture::{Remote, RemoteThing};
+use support::{THING, config, delete_remotely, gone, in_process};
+use tfplugin_harness::{Action, PlanCheck, StateCheck, Step, Summary, TestCase};
 
-const THING: &str = "fixture_thing.a";
-
-/// A configuration with one `fixture_thing.a`.
-fn config(name: &str, note: Option<&str>, secret: Option<&str>) -> String {
-    let mut attributes = format!("  name = {name:?}\n");
-    if let Some(note) = note {
-        attributes.push_str(&format!("  note = {note:?}\n"));
-    }
-    if let Some(secret) = secret {
-        attributes.push_str(&format!("  secret = {secret:?}\n"));
-    }
-    format!(
-        r#"terraform {{
-  required_providers {{
-    fixture = {{ source = "tinesaudit/fixture" }}
-  }}
-}}
-
-resource "{RESOURCE}" "a" {{
-{attributes}}}
-"#
-    )
-}
-
-fn in_process(remote: &Remote) -> ProviderSource {
-    let remote = remote.clone();
-    ProviderSource::in_process(ADDRESS, move || Fixture::new(remote.clone()))
-}
-
-/// The destroy check: the object the state named is gone from the remote.
-fn gone(
-    remote: &Remote,
-) -> impl Fn(&tfplugin_harness::Context<'_>) -> Result<(), tfplugin_harness::BoxError>
-+ Send
-+ Sync
-+ 'static {
-    let remote = remote.clone();
-    move |ctx| {
-        let id = ctx.state()?.attr_str(THING, "id")?;
-        match remote.get(id) {
-            None => Ok(()),
-            Some(thing) => Err(format!("thing {id} still exists: {thing:?}").into()),
-        }
+fn assert_all_passed(summary: &Summary, steps: usize) {
+    assert!(summary.runs.len() >= 2, "{summary}");
+    for run in &summary.runs {
+        assert!(run.passed, "{summary}");
+        assert_eq!(run.steps_run + run.steps_skipped, steps, "{summary}");
     }
 }
 
@@ -76,6 +38,7 @@ fn a_correct_provider_passes_create_update_replace_import_and_destroy() {
             Step::config(config("beta", Some("second"), Some("s3cret")))
                 .plan_check(PlanCheck::action(THING, Action::DestroyBeforeCreate))
                 .plan_check(PlanCheck::unknown(THING, "id"))
+                .expect_plan_output("forces replacement")
                 .state_check(StateCheck::attr(THING, "name", "beta")),
         )
         // The API never returns `secret`, so an import cannot know it.
@@ -93,10 +56,99 @@ fn a_correct_provider_passes_create_update_replace_import_and_destroy() {
         .check_destroy(gone(&remote))
         .try_run()
         .unwrap_or_else(|failure| panic!("{failure}"));
-    assert!(summary.runs.len() >= 2, "{summary}");
+    assert_all_passed(&summary, 6);
+    assert_eq!(remote.len(), 0, "every thing was destroyed");
+}
+
+#[test]
+fn drift_shows_a_deleted_object_and_a_remote_change() {
+    let remote = Remote::memory();
+    let changed = remote.clone();
+    let hcl = config("alpha", Some("mine"), None);
+    let summary = TestCase::new(in_process(&remote))
+        .step(Step::config(&hcl))
+        // Deleted behind Terraform's back: the refreshing plan reports it and creates it again.
+        .step(
+            Step::plan_only(&hcl)
+                .pre_config(delete_remotely(&remote))
+                .expect_non_empty_plan()
+                .plan_check(PlanCheck::drift(THING, Action::Delete))
+                .plan_check(PlanCheck::action(THING, Action::Create)),
+        )
+        .step(Step::config(&hcl).plan_check(PlanCheck::action(THING, Action::Create)))
+        // Changed behind Terraform's back: the plan sees it and changes it back ...
+        .step(
+            Step::plan_only(&hcl)
+                .pre_config(move |ctx| {
+                    let id = ctx.state()?.attr_str(THING, "id")?;
+                    let thing = RemoteThing {
+                        name: "alpha".to_owned(),
+                        note: Some("theirs".to_owned()),
+                    };
+                    Ok(changed.put(id, thing)?)
+                })
+                .expect_non_empty_plan()
+                .expect_plan_output(r#"note += "theirs" -> "mine""#)
+                .plan_check(PlanCheck::drift(THING, Action::Update))
+                .plan_check(PlanCheck::action(THING, Action::Update)),
+        )
+        // ... and a refresh takes the remote value into the state.
+        .step(
+            Step::refresh()
+                .state_check(StateCheck::attr(THING, "note", "theirs"))
+                .expect_non_empty_plan()
+                .plan_check(PlanCheck::action(THING, Action::Update))
+                .plan_check(PlanCheck::known(THING, "note", "mine")),
+        )
+        .step(Step::config(&hcl).state_check(StateCheck::attr(THING, "note", "mine")))
+        .check_destroy(gone(&remote))
+        .try_run()
+        .unwrap_or_else(|failure| panic!("{failure}"));
+    assert_all_passed(&summary, 6);
+    assert_eq!(remote.len(), 0);
+}
+
+/// `terraform_data` arrived in Terraform 1.4: a step can be skipped on older CLIs, or required to fail there.
+#[test]
+fn steps_can_be_limited_to_newer_clis_or_expected_to_fail_on_older_ones() {
+    let remote = Remote::memory();
+    let with_data = format!(
+        "{}\nresource \"terraform_data\" \"d\" {{\n  input = \"x\"\n}}\n",
+        config("alpha", None, None)
+    );
+    let summary = TestCase::new(in_process(&remote))
+        .step(Step::config(config("alpha", None, None)))
+        .step(
+            Step::config(&with_data)
+                .min_version(1, 4)
+                .state_check(StateCheck::attr("terraform_data.d", "input", "x")),
+        )
+        .step(Step::config(&with_data).expect_error_below(
+            1,
+            4,
+            r#"(?i)(invalid|unsupported) resource type.*terraform_data"#,
+        ))
+        .check_destroy(gone(&remote))
+        .try_run()
+        .unwrap_or_else(|failure| panic!("{failure}"));
+    assert_all_passed(&summary, 3);
+    let old: Vec<_> = summary
+        .runs
+        .iter()
+        .filter(|run| run.version.starts_with("1.0."))
+        .collect();
     assert!(
-        summary.runs.iter().all(|r| r.passed && r.steps_run == 6),
+        !old.is_empty(),
+        "Terraform 1.0 is one of the CLIs: {summary}"
+    );
+    assert!(old.iter().all(|run| run.steps_skipped == 1), "{summary}");
+    assert!(
+        summary
+            .runs
+            .iter()
+            .filter(|run| !run.version.starts_with("1.0."))
+            .all(|run| run.steps_skipped == 0),
         "{summary}"
     );
-    assert_eq!(remote.len(), 0, "every thing was destroyed");
+    assert_eq!(remote.len(), 0);
 }
