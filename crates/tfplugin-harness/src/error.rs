@@ -10,11 +10,12 @@ use crate::terraform::CommandOutput;
 /// anything and `Err("…".into())`.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Something went wrong inside a step: a message, and the Terraform command it is about, if any.
+/// Something went wrong inside a step: a message, and the Terraform command it is about, if any (boxed:
+/// every internal function returns this, and the output is large).
 #[derive(Debug)]
 pub(crate) struct Failure {
     pub message: String,
-    pub output: Option<CommandOutput>,
+    pub output: Option<Box<CommandOutput>>,
 }
 
 impl Failure {
@@ -28,7 +29,7 @@ impl Failure {
     pub fn with_output(message: impl Into<String>, output: CommandOutput) -> Failure {
         Failure {
             message: message.into(),
-            output: Some(output),
+            output: Some(Box::new(output)),
         }
     }
 }

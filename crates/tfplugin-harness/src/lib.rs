@@ -76,7 +76,7 @@
 //!
 //! | step | runs | then |
 //! |---|---|---|
-//! | [`Step::config`] | `init` (when the config changed), `plan -out`, plan checks, `apply` | state checks; `plan -refresh=false` and, after `apply -refresh-only`, `plan` must be empty (or non-empty with [`Step::expect_non_empty_plan`]) |
+//! | [`Step::config`] | `init` (first, and when modules or providers may have changed), `plan -out`, plan checks, `apply` | state checks; `plan -refresh=false` and a refreshing `plan` must be empty (or non-empty with [`Step::expect_non_empty_plan`]) |
 //! | [`Step::plan_only`] | `plan -out` | plan checks; the plan must be empty (or not) |
 //! | [`Step::refresh`] | `apply -refresh-only` | state checks; `plan`: plan checks, must be empty (or not) |
 //! | [`Step::import`] | `terraform import` in a separate directory (or an `import` block and `plan` on 1.5+) | state checks on the imported state; [`Step::verify`] compares it with the applied one |

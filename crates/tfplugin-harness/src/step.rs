@@ -111,7 +111,7 @@ impl Step {
     }
 
     /// Applies `hcl`: plan (plan checks run on it), apply (state checks run after it), then the plan must be
-    /// empty, both without and after a refresh, unless [`expect_non_empty_plan`](Self::expect_non_empty_plan).
+    /// empty, both without and with a refresh, unless [`expect_non_empty_plan`](Self::expect_non_empty_plan).
     pub fn config(hcl: impl Into<String>) -> Step {
         Step::new(Kind::Config {
             hcl: hcl.into(),

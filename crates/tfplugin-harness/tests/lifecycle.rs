@@ -8,6 +8,7 @@ use support::{THING, config, delete_remotely, gone, in_process};
 use tfplugin_harness::{Action, PlanCheck, StateCheck, Step, Summary, TestCase};
 
 fn assert_all_passed(summary: &Summary, steps: usize) {
+    eprintln!("{summary}");
     assert!(summary.runs.len() >= 2, "{summary}");
     for run in &summary.runs {
         assert!(run.passed, "{summary}");
