@@ -43,6 +43,8 @@ pub enum Phase {
     Step(usize, String),
     /// The `terraform destroy` after the steps, or the case's destroy check.
     Destroy,
+    /// Stopping the provider after the run.
+    Teardown,
 }
 
 impl fmt::Display for Phase {
@@ -51,6 +53,7 @@ impl fmt::Display for Phase {
             Phase::Setup => f.write_str("setup"),
             Phase::Step(n, kind) => write!(f, "step {n} ({kind})"),
             Phase::Destroy => f.write_str("destroy"),
+            Phase::Teardown => f.write_str("stopping the provider"),
         }
     }
 }

@@ -75,6 +75,21 @@ pub struct RunSummary {
     pub elapsed: Duration,
 }
 
+impl RunSummary {
+    fn new(cli: &TerraformCli) -> RunSummary {
+        RunSummary {
+            version: cli.version.clone(),
+            cli_path: cli.path.clone(),
+            passed: false,
+            skipped: false,
+            steps_run: 0,
+            steps_skipped: 0,
+            commands: 0,
+            elapsed: Duration::ZERO,
+        }
+    }
+}
+
 /// How every run went.
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
@@ -289,16 +304,7 @@ impl TestCase {
         runtime: Option<&Runtime>,
     ) -> (RunSummary, Vec<CliFailure>) {
         let started = Instant::now();
-        let mut summary = RunSummary {
-            version: cli.version.clone(),
-            cli_path: cli.path.clone(),
-            passed: false,
-            skipped: false,
-            steps_run: 0,
-            steps_skipped: 0,
-            commands: 0,
-            elapsed: Duration::ZERO,
-        };
+        let mut summary = RunSummary::new(cli);
         if let Some((major, minor)) = self.min_version
             && !cli.at_least(major, minor)
         {
@@ -376,7 +382,7 @@ impl TestCase {
         }
         summary.commands = run.tf.transcript.len();
         if let Err(failure) = run.stop(runtime) {
-            fail(Phase::Destroy, failure, &[]);
+            fail(Phase::Teardown, failure, &[]);
         }
         summary.passed = failures.is_empty();
         summary.elapsed = started.elapsed();
@@ -385,16 +391,6 @@ impl TestCase {
 }
 
 fn crashed(cli: &TerraformCli, message: String) -> (RunSummary, Vec<CliFailure>) {
-    let summary = RunSummary {
-        version: cli.version.clone(),
-        cli_path: cli.path.clone(),
-        passed: false,
-        skipped: false,
-        steps_run: 0,
-        steps_skipped: 0,
-        commands: 0,
-        elapsed: Duration::ZERO,
-    };
     let failure = CliFailure {
         version: cli.version.clone(),
         cli_path: cli.path.clone(),
@@ -403,7 +399,7 @@ fn crashed(cli: &TerraformCli, message: String) -> (RunSummary, Vec<CliFailure>)
         output: None,
         transcript: Vec::new(),
     };
-    (summary, vec![failure])
+    (RunSummary::new(cli), vec![failure])
 }
 
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {

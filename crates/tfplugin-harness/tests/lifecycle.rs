@@ -7,6 +7,9 @@ use support::fixture::{Remote, RemoteThing};
 use support::{THING, config, delete_remotely, gone, in_process};
 use tfplugin_harness::{Action, PlanCheck, StateCheck, Step, Summary, TestCase};
 
+/// The resource block of `config("beta", None, None)`.
+const RESOURCE_BLOCK: &str = "resource \"fixture_thing\" \"a\" {\n  name = \"beta\"\n}";
+
 fn assert_all_passed(summary: &Summary, steps: usize) {
     eprintln!("{summary}");
     assert!(summary.runs.len() >= 2, "{summary}");
@@ -52,12 +55,19 @@ fn a_correct_provider_passes_create_update_replace_import_and_destroy() {
         )
         .step(
             Step::plan_only(config("beta", Some("second"), Some("s3cret")))
-                .plan_check(PlanCheck::empty()),
+                .plan_check(PlanCheck::empty())
+                .plan_check(PlanCheck::action(THING, Action::NoOp)),
+        )
+        // Without the resource in the configuration, Terraform plans to delete it.
+        .step(
+            Step::plan_only(config("beta", None, None).replace(RESOURCE_BLOCK, "# removed"))
+                .expect_non_empty_plan()
+                .plan_check(PlanCheck::action(THING, Action::Delete)),
         )
         .check_destroy(gone(&remote))
         .try_run()
         .unwrap_or_else(|failure| panic!("{failure}"));
-    assert_all_passed(&summary, 6);
+    assert_all_passed(&summary, 7);
     assert_eq!(remote.len(), 0, "every thing was destroyed");
 }
 
@@ -149,6 +159,25 @@ fn steps_can_be_limited_to_newer_clis_or_expected_to_fail_on_older_ones() {
             .iter()
             .filter(|run| !run.version.starts_with("1.0."))
             .all(|run| run.steps_skipped == 0),
+        "{summary}"
+    );
+    assert_eq!(remote.len(), 0);
+}
+
+#[test]
+fn a_case_for_newer_clis_is_skipped_on_older_ones() {
+    let remote = Remote::memory();
+    let summary = TestCase::new(in_process(&remote))
+        .min_version(99, 0)
+        .step(Step::config(config("alpha", None, None)))
+        .try_run()
+        .unwrap_or_else(|failure| panic!("{failure}"));
+    assert!(!summary.runs.is_empty());
+    assert!(
+        summary
+            .runs
+            .iter()
+            .all(|run| run.skipped && run.passed && run.commands == 0),
         "{summary}"
     );
     assert_eq!(remote.len(), 0);

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::fixture::{ADDRESS, REMOTE_DIR_ENV, Remote};
+use support::fixture::{ADDRESS, LAUNCH_LOG_ENV, REMOTE_DIR_ENV, Remote};
 use support::{THING, config, delete_remotely, gone};
 use tfplugin_harness::{Action, PlanCheck, ProviderSource, StateCheck, Step, TestCase};
 use tinesaudit_testkit::ScratchDir;
@@ -84,11 +84,19 @@ fn a_debug_binary_attached_through_reattach() {
 #[test]
 fn a_binary_installed_from_a_filesystem_mirror_with_automtls() {
     let remote_dir = ScratchDir::new("harness-remote").unwrap();
+    let launches = ScratchDir::new("harness-launches").unwrap();
+    let launch_log = launches.path().join("launches");
     let case = full_lifecycle(
         ProviderSource::mirror(FIXTURE_BINARY, ADDRESS, "0.1.0"),
         &remote_dir,
-    );
+    )
+    .env(LAUNCH_LOG_ENV, launch_log.to_string_lossy());
     assert_passed_everywhere(&case, &remote_dir, 6);
+    // Terraform started the provider itself, every time with a client certificate for AutoMTLS.
+    let log = std::fs::read_to_string(&launch_log).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert!(lines.len() > 10, "{log}");
+    assert!(lines.iter().all(|line| *line == "mtls"), "{log}");
 }
 
 #[test]
