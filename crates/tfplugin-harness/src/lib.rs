@@ -45,12 +45,18 @@
 //!                 .plan_check(PlanCheck::drift("example_thing.a", Action::Delete))
 //!                 .plan_check(PlanCheck::action("example_thing.a", Action::Create)),
 //!         )
-//!         // a feature older CLIs lack: required to fail there, run normally elsewhere
+//!         // a value the provider rejects: the step must fail with a matching error
+//!         .step(Step::config(CONFIG.replace("alpha", "-bad-")).expect_error(r#"(?i)invalid name "-bad-""#))
+//!         // a write-only attribute (Terraform 1.11+): required to fail on older CLIs, applied on the others
 //!         .step(
-//!             Step::config(CONFIG.replace("alpha", "beta"))
-//!                 .expect_error_below(1, 11, "Unsupported argument|write-only"),
+//!             Step::config(CONFIG.replace("name = \"alpha\"", "name = \"alpha\"\n  password_wo = \"x\""))
+//!                 .expect_error_below(1, 11, "write-only|Unsupported argument"),
 //!         )
-//!         .step(Step::config(CONFIG).expect_error("(?i)name.*invalid").min_version(1, 4))
+//!         // only where `terraform_data` exists (1.4+)
+//!         .step(
+//!             Step::config(format!("{CONFIG}\nresource \"terraform_data\" \"d\" {{}}\n"))
+//!                 .min_version(1, 4),
+//!         )
 //!         // after the steps: terraform destroy, then this check
 //!         .check_destroy(|ctx| {
 //!             let id = ctx.state()?.attr_str("example_thing.a", "id")?;
@@ -87,7 +93,7 @@
 //! [`check_destroy`](TestCase::check_destroy).
 //!
 //! Every command runs with an explicit, empty CLI configuration, `CHECKPOINT_DISABLE=1`, no `TF_*` variables
-//! from the caller, `-no-color` and `-input=false`. Run cases from plain `#[test]` functions: the harness runs
+//! from the caller (give them with [`TestCase::env`], e.g. `TF_LOG`), `-no-color` and `-input=false`. Run cases from plain `#[test]` functions: the harness runs
 //! its own tokio runtime for in-process providers, and runs CLIs in threads (so hooks must tolerate running
 //! concurrently for different CLIs, or the case must be [`sequential`](TestCase::sequential)).
 
