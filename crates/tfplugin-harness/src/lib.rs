@@ -93,9 +93,11 @@
 //! [`check_destroy`](TestCase::check_destroy).
 //!
 //! Every command runs with an explicit, empty CLI configuration, `CHECKPOINT_DISABLE=1`, no `TF_*` variables
-//! from the caller (give them with [`TestCase::env`], e.g. `TF_LOG`), `-no-color` and `-input=false`. Run cases from plain `#[test]` functions: the harness runs
-//! its own tokio runtime for in-process providers, and runs CLIs in threads (so hooks must tolerate running
-//! concurrently for different CLIs, or the case must be [`sequential`](TestCase::sequential)).
+//! from the caller (give them with [`TestCase::env`], e.g. `TF_LOG`), `-no-color` and `-input=false`.
+//!
+//! Run cases from plain `#[test]` functions: the harness runs its own tokio runtime for in-process
+//! providers, and runs CLIs in threads (so hooks must tolerate running concurrently for different CLIs, or
+//! the case must be [`sequential`](TestCase::sequential)).
 
 mod check;
 mod error;
