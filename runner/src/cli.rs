@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use aws_config::BehaviorVersion;
 use clap::{ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
 use jiff::Timestamp;
-use tines_client::{Client, Config, RateLimits, RetryPolicy, Secret};
+use tines_client::{Client, Config, RateLimits, Secret};
 
 use crate::pipeline::{Engine, ExplicitWindow, Summary};
 use crate::settings::{ApiKeySource, FIELDS, RawSettings, Settings};
@@ -36,7 +36,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Commands {
     /// One run: deliver the window in flight or a new one ending SETTLE_SECONDS before now.
-    Sync(SettingFlags),
+    Sync {
+        #[command(flatten)]
+        run: RunFlags,
+        #[command(flatten)]
+        settings: SettingFlags,
+    },
     /// The same engine over an explicit window, with its own state object.
     Backfill {
         /// Start of the window (RFC 3339).
@@ -45,6 +50,8 @@ enum Commands {
         /// End of the window (RFC 3339) [default: now minus SETTLE_SECONDS].
         #[arg(long)]
         to: Option<Timestamp>,
+        #[command(flatten)]
+        run: RunFlags,
         #[command(flatten)]
         settings: SettingFlags,
     },
@@ -58,6 +65,42 @@ enum Commands {
         settings: SettingFlags,
     },
 }
+
+/// How long a run may take, for schedulers that kill jobs (cron wrappers, a Kubernetes Job's
+/// `activeDeadlineSeconds`).
+#[derive(Args)]
+struct RunFlags {
+    /// Seconds from start after which the run starts no request, waits for no retry and ends
+    /// `partial` with what it wrote checkpointed; set it a few seconds below the hard limit,
+    /// which must leave time for the last checkpoint write [default: no limit]
+    #[arg(long, env = "RUN_DEADLINE_SECONDS", value_parser = parse_seconds)]
+    deadline_seconds: Option<Limit>,
+}
+
+impl RunFlags {
+    fn limit(&self) -> Option<Duration> {
+        self.deadline_seconds.and_then(|limit| limit.0)
+    }
+}
+
+/// A time limit; empty means none, as an empty environment variable does for every setting.
+#[derive(Clone, Copy)]
+struct Limit(Option<Duration>);
+
+fn parse_seconds(raw: &str) -> Result<Limit, String> {
+    if raw.trim().is_empty() {
+        return Ok(Limit(None));
+    }
+    raw.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| (0.0..=MAX_DEADLINE_SECONDS).contains(s))
+        .map(|s| Limit(Some(Duration::from_secs_f64(s))))
+        .ok_or_else(|| format!("use seconds between 0 and {MAX_DEADLINE_SECONDS}"))
+}
+
+/// A week: any longer is a mistake, and the bound keeps `Instant` arithmetic far from overflow.
+const MAX_DEADLINE_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
 
 /// The flags of every setting in [`FIELDS`], plus `--job`.
 struct SettingFlags {
@@ -122,6 +165,7 @@ pub enum SetupError {
 
 /// Runs the command line and maps the outcome to an exit code.
 pub async fn main(args: Vec<OsString>) -> ExitCode {
+    let started = Instant::now();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
@@ -133,13 +177,20 @@ pub async fn main(args: Vec<OsString>) -> ExitCode {
             };
         }
     };
-    let (flags, window, verify_window) = match cli.command {
-        Commands::Sync(flags) => (flags, None, None),
-        Commands::Backfill { from, to, settings } => (settings, Some((from, to)), None),
+    let (flags, window, verify_window, limit) = match cli.command {
+        Commands::Sync { run, settings } => (settings, None, None, run.limit()),
+        Commands::Backfill {
+            from,
+            to,
+            run,
+            settings,
+        } => (settings, Some((from, to)), None, run.limit()),
         Commands::Verify { from, to, settings } => {
-            (settings, None, Some(ExplicitWindow { from, to }))
+            (settings, None, Some(ExplicitWindow { from, to }), None)
         }
     };
+    // Counted from the start of the process, as the scheduler that kills it counts.
+    let deadline = limit.map_or_else(far_future, |limit| started + limit);
     let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let prepared = match prepare(&aws, &flags, |name| std::env::var(name).ok()).await {
         Ok(prepared) => prepared,
@@ -156,7 +207,7 @@ pub async fn main(args: Vec<OsString>) -> ExitCode {
         to: to.unwrap_or_else(|| Timestamp::now() - prepared.settings.settle),
     });
     let engine = prepared.into_engine(window);
-    let summary = engine.run(window, far_future(), &mut ()).await;
+    let summary = engine.run(window, deadline, &mut ()).await;
     finish(&summary)
 }
 
@@ -238,10 +289,7 @@ async fn prepare(
     let client = Client::new(
         Config::new(settings.tenant.clone(), key)
             .request_timeout(settings.http_timeout)
-            .retry(RetryPolicy {
-                max_attempts: settings.http_retries + 1,
-                ..RetryPolicy::default()
-            })
+            .retry(settings.retry_policy())
             .rate_limits(RateLimits {
                 audit_logs: Some(settings.requests_per_minute),
                 ..RateLimits::default()

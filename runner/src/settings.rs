@@ -464,6 +464,17 @@ pub enum ApiKeySource {
     SecretsManager(String),
 }
 
+impl Settings {
+    /// How hard the Tines client tries per request: `HTTP_RETRIES` retries, within the
+    /// client's default per-call deadline (and never past the run's own deadline).
+    pub fn retry_policy(&self) -> tines_client::RetryPolicy {
+        tines_client::RetryPolicy {
+            max_attempts: self.http_retries + 1,
+            ..tines_client::RetryPolicy::default()
+        }
+    }
+}
+
 /// Where a first run starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartPoint {

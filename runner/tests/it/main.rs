@@ -1,4 +1,5 @@
 //! Runner integration tests: the real binary against the Tines simulator and SeaweedFS.
 
+mod deadline;
 mod support;
 mod sync;

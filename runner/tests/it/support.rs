@@ -1,7 +1,7 @@
 //! A world for runner tests: the Tines simulator in-process, SeaweedFS as S3, and the real
 //! `tinesaudit-runner` binary run as a child process with the reference's environment variables.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
 
 use aws_sdk_s3::config::{Credentials, Region};
@@ -273,4 +273,30 @@ pub fn ids(lines: &[String]) -> Vec<u64> {
                 .unwrap()
         })
         .collect()
+}
+
+/// Every record Tines holds is in S3 exactly once, byte for byte as Tines sent it.
+pub fn assert_exactly_once(delivered: &[String], tines: &BTreeMap<u64, String>) {
+    let delivered_ids = ids(delivered);
+    let unique: BTreeSet<u64> = delivered_ids.iter().copied().collect();
+    assert_eq!(
+        unique.len(),
+        delivered_ids.len(),
+        "no record delivered twice"
+    );
+    let expected: BTreeSet<u64> = tines.keys().copied().collect();
+    let missing: Vec<_> = expected.difference(&unique).collect();
+    assert!(
+        missing.is_empty(),
+        "{} records never delivered, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    for line in delivered {
+        let id = ids(std::slice::from_ref(line))[0];
+        assert_eq!(
+            line, &tines[&id],
+            "record {id} is byte-for-byte what Tines sent"
+        );
+    }
 }
