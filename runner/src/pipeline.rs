@@ -83,10 +83,14 @@ pub struct ExplicitWindow {
     pub to: Timestamp,
 }
 
-/// Progress reports for a terminal or a log.
+/// Progress reports for a terminal or a log (see the `progress` module).
 pub trait Progress: Send {
+    /// A window opens, with the records Tines counts in it when it says.
     fn window(&mut self, _expected_records: Option<u64>) {}
+    /// A page of `records` was read (duplicates included).
     fn page(&mut self, _records: u64) {}
+    /// The run is over.
+    fn finish(&mut self) {}
 }
 
 impl Progress for () {}
