@@ -17,7 +17,8 @@ use clap::{ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
 use jiff::Timestamp;
 use tines_client::{Client, Config, RateLimits, Secret};
 
-use crate::pipeline::{Engine, ExplicitWindow, Summary};
+use crate::pipeline::{Engine, ExplicitWindow, Progress, Summary};
+use crate::progress;
 use crate::settings::{ApiKeySource, FIELDS, RawSettings, Settings};
 use crate::store::ObjectStore;
 use crate::verify;
@@ -207,7 +208,13 @@ pub async fn main(args: Vec<OsString>) -> ExitCode {
         to: to.unwrap_or_else(|| Timestamp::now() - prepared.settings.settle),
     });
     let engine = prepared.into_engine(window);
-    let summary = engine.run(window, deadline, &mut ()).await;
+    // A backfill shows its progress on stderr; a sync, run by a scheduler, only its summary.
+    let mut progress: Box<dyn Progress> = match window {
+        Some(_) => progress::for_stderr(),
+        None => Box::new(()),
+    };
+    let summary = engine.run(window, deadline, progress.as_mut()).await;
+    progress.finish();
     finish(&summary)
 }
 
@@ -232,7 +239,8 @@ fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(365 * 24 * 3600)
 }
 
-/// Settings resolved, and the clients built from them.
+/// Settings resolved, and the clients built from them. Clones share the clients.
+#[derive(Clone)]
 pub struct Prepared {
     pub settings: Settings,
     pub client: Client,
@@ -274,13 +282,31 @@ async fn prepare(
     let mut raw = RawSettings::from_flags(|flag| flags.values.get(flag).cloned());
     raw.add_env(&env);
     let job = flags.job.clone().or_else(|| env("JOB_FILE"));
-    // The job file may live in the bucket it configures; S3 access needs no setting of its own.
-    let s3 = s3_client(aws, raw.force_path_style_hint());
     if let Some(location) = job {
-        let job = read_job(&s3, &location).await?;
+        let job = load_job(aws, &raw, &location).await?;
         raw.add_job(&job)?;
     }
-    let settings = raw.resolve()?;
+    build(aws, raw.resolve()?).await
+}
+
+/// Reads a job file from a local path or an `s3://` URL. It may live in the bucket it
+/// configures, so S3 access needs no setting of its own beyond path-style addressing, taken
+/// from the settings given so far.
+pub(crate) async fn load_job(
+    aws: &aws_config::SdkConfig,
+    raw: &RawSettings,
+    location: &str,
+) -> Result<serde_json::Value, SetupError> {
+    let s3 = s3_client(aws, raw.force_path_style_hint());
+    read_job(&s3, location).await
+}
+
+/// Builds the Tines and S3 clients for resolved settings, reading the API key from Secrets
+/// Manager when that is where it lives.
+pub(crate) async fn build(
+    aws: &aws_config::SdkConfig,
+    settings: Settings,
+) -> Result<Prepared, SetupError> {
     let s3 = s3_client(aws, settings.force_path_style);
     let key = match &settings.api_key {
         ApiKeySource::Value(key) => Secret::new(key.0.clone()),

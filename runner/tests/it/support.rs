@@ -2,6 +2,7 @@
 //! `tinesaudit-runner` binary run as a child process with the reference's environment variables.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::process::Stdio;
 
 use aws_sdk_s3::config::{Credentials, Region};
@@ -123,7 +124,12 @@ impl World {
     }
 
     pub fn runner(&self, env: &[(&str, &str)]) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tinesaudit-runner"));
+        self.command(Path::new(env!("CARGO_BIN_EXE_tinesaudit-runner")), env)
+    }
+
+    /// `program` (the runner, or a link to it) with this world's environment and `env` on top.
+    pub fn command(&self, program: &Path, env: &[(&str, &str)]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(program);
         command
             .env_clear()
             .env("S3_BUCKET", BUCKET)
