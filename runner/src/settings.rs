@@ -139,7 +139,7 @@ pub const FIELDS: &[Field] = &[
         key: "concurrency",
         env: "CONCURRENCY",
         flag: Some("concurrency"),
-        help: "Pages fetched at once, 1..=16 [default: 4]",
+        help: "Pages fetched at once, 1..=16 [default: 8]",
     },
 ];
 
@@ -454,10 +454,19 @@ impl RawSettings {
             compression,
             records_per_object: number("records_per_object", 1..=100_000, 5000)? as usize,
             requests_per_minute: number("requests_per_minute", 1..=100_000, 1000)? as u32,
-            concurrency: number("concurrency", 1..=16, 4)? as usize,
+            concurrency: number("concurrency", 1..=16, DEFAULT_CONCURRENCY)? as usize,
         })
     }
 }
+
+/// Pages in flight by default. The client's limiter starts a request every 60 ms (1000 per
+/// minute, evenly spaced), so keeping that pace needs as many requests in flight as fit in one
+/// round trip: 5 at 300 ms per page, plus one for transfer and parsing. Measured with the bench
+/// example (200,000 records, 300 ms pages): 4 in flight reach 75 % of the API's ceiling, 5
+/// reach 90 %, 6 reach 96 %, and more add nothing there. 8 keeps full pace up to about 450 ms
+/// per page, since Tines' real latency is unknown; each page in flight costs at most about a
+/// megabyte.
+const DEFAULT_CONCURRENCY: u64 = 8;
 
 /// Tines keeps audit logs for two years; looking back further finds nothing.
 const RETENTION_SECONDS: u64 = 2 * 366 * 24 * 3600;
