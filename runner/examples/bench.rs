@@ -148,6 +148,9 @@ async fn main() -> anyhow::Result<()> {
             .env("TINES_BASE_URL", sim.base_url())
             .env("TINES_API_KEY", &key)
             .env("SETTLE_SECONDS", "0")
+            // One run for the whole window: the per-run page budget (default 1000) would
+            // otherwise end it `partial` halfway through a million records.
+            .env("MAX_PAGES", (records / 500 + 10).to_string())
             .env("AWS_ENDPOINT_URL", s3_server.endpoint_url())
             .env("AWS_ACCESS_KEY_ID", s3_server.access_key())
             .env("AWS_SECRET_ACCESS_KEY", s3_server.secret_key())
