@@ -2,5 +2,6 @@
 
 mod deadline;
 mod lambda;
+mod secrets;
 mod support;
 mod sync;
