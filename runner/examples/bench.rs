@@ -59,6 +59,9 @@ struct Args {
     /// Passed to the runner as CONCURRENCY [default: the runner's default].
     #[arg(long)]
     concurrency: Option<u32>,
+    /// Show the runner's stderr (its progress bar on a terminal) instead of keeping it in a log.
+    #[arg(long)]
+    show_progress: bool,
 }
 
 struct Measured {
@@ -161,6 +164,14 @@ async fn main() -> anyhow::Result<()> {
         }
         eprintln!("backfill at {latency_ms} ms page latency ...");
         let log = scratch.path().join(format!("runner-{latency_ms}ms.log"));
+        if args.show_progress {
+            command.stderr(Stdio::inherit());
+            if let Some(term) = std::env::var_os("TERM") {
+                command.env("TERM", term);
+            }
+        } else {
+            command.stderr(File::create(&log)?);
+        }
         let measured = tokio::task::spawn_blocking(move || run_measured(command, &log)).await??;
         let (summary, wall, cpu, peak_rss_kib) = measured;
         if summary["outcome"] != "completed" || summary["records"] != records {
@@ -243,7 +254,6 @@ fn run_measured(
     let started = Instant::now();
     let child = command
         .stdout(Stdio::piped())
-        .stderr(File::create(log)?)
         .spawn()
         .context("cannot start the runner")?;
     let pid = child.id();

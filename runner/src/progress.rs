@@ -13,10 +13,12 @@ use crate::pipeline::Progress;
 /// How often a log line is written when stderr is not a terminal.
 const LOG_EVERY: Duration = Duration::from_secs(5);
 
-/// A bar when stderr is a terminal, log lines otherwise.
+/// A bar when stderr is a terminal the bar can draw on, log lines otherwise (a file, a pipe,
+/// or a terminal without `TERM`, where indicatif would draw nothing).
 pub fn for_stderr() -> Box<dyn Progress> {
-    if std::io::stderr().is_terminal() {
-        Box::new(Bar::new())
+    let target = ProgressDrawTarget::stderr();
+    if std::io::stderr().is_terminal() && !target.is_hidden() {
+        Box::new(Bar::new(target))
     } else {
         Box::new(Lines::new(LOG_EVERY, |line| eprintln!("{line}")))
     }
@@ -131,8 +133,8 @@ pub struct Bar {
 }
 
 impl Bar {
-    fn new() -> Self {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    fn new(target: ProgressDrawTarget) -> Self {
+        let bar = ProgressBar::with_draw_target(None, target);
         bar.set_style(
             ProgressStyle::with_template(
                 "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} records, {msg}, ETA {eta}",
