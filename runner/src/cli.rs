@@ -263,7 +263,7 @@ impl Prepared {
             client: self.client,
             store: self.store,
             run_id: run_id(),
-            lease_for: Duration::from_secs(15 * 60),
+            lease_for: self.settings.lease,
             settings: self.settings,
         }
     }

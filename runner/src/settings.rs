@@ -141,6 +141,12 @@ pub const FIELDS: &[Field] = &[
         flag: Some("concurrency"),
         help: "Pages fetched at once, 1..=16 [default: 8]",
     },
+    Field {
+        key: "lease_seconds",
+        env: "LEASE_SECONDS",
+        flag: Some("lease-seconds"),
+        help: "How long a run's lease lasts unless renewed; a crashed run blocks others this long, 1..=86400 [default: 900]",
+    },
 ];
 
 /// Where a raw value came from, for error messages.
@@ -455,6 +461,7 @@ impl RawSettings {
             records_per_object: number("records_per_object", 1..=100_000, 5000)? as usize,
             requests_per_minute: number("requests_per_minute", 1..=100_000, 1000)? as u32,
             concurrency: number("concurrency", 1..=16, DEFAULT_CONCURRENCY)? as usize,
+            lease: Duration::from_secs(number("lease_seconds", 1..=86_400, 900)?),
         })
     }
 }
@@ -544,6 +551,8 @@ pub struct Settings {
     pub records_per_object: usize,
     pub requests_per_minute: u32,
     pub concurrency: usize,
+    /// Renewed at every checkpoint write, so it only has to outlast the gap between two.
+    pub lease: Duration,
 }
 
 #[cfg(test)]

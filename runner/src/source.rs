@@ -159,6 +159,11 @@ impl WindowWalk {
         }
     }
 
+    /// Gives back the budget of one page that turned out to hold nothing new.
+    pub fn refund_request(&mut self) {
+        self.requests_left += 1;
+    }
+
     /// Whether every page of the window was delivered (rather than the budget running out).
     pub fn finished(&self) -> bool {
         self.to_request.is_empty() && self.in_flight.is_empty() && self.first_page.is_none()
