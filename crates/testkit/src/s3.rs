@@ -1,5 +1,5 @@
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result};
@@ -22,6 +22,7 @@ pub struct S3Server {
     _scratch: ScratchDir,
     endpoint_url: String,
     ports: Ports,
+    weed: PathBuf,
 }
 
 impl Drop for S3Server {
@@ -35,7 +36,7 @@ impl Drop for S3Server {
 }
 
 /// Which port each of the `weed mini` components listens on (each also takes port + 10,000).
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 struct Ports {
     s3: u16,
     master: u16,
@@ -81,6 +82,34 @@ fn socket_port(file_name: &str) -> Option<u16> {
         .ok()
 }
 
+/// The `weed mini` command line for a server whose files live in `scratch`.
+fn weed_command(weed: &Path, scratch: &Path, ports: &Ports) -> Command {
+    let mut command = Command::new(weed);
+    command
+        .arg("mini")
+        .arg(format!("-dir={}", scratch.join("data").display()))
+        .arg(format!("-s3.config={}", scratch.join("s3.json").display()))
+        // The default -ip is a documentation address and the default bind is every
+        // interface; keep everything on loopback.
+        .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1"])
+        // Components the tests do not use, each of which would take more ports.
+        .args(["-admin.ui=false", "-webdav=false"])
+        .args(["-s3.port.iceberg=0", "-s3.port.lance=0"])
+        .arg(format!("-s3.port={}", ports.s3))
+        .arg(format!("-master.port={}", ports.master))
+        .arg(format!("-volume.port={}", ports.volume))
+        .arg(format!("-filer.port={}", ports.filer))
+        .arg(format!("-admin.port={}", ports.admin))
+        .current_dir(scratch);
+    command
+}
+
+/// An anonymous request answered at all (403) means the gateway is up; requests sent from then
+/// on wait for the filer and volume server instead of failing.
+fn answers(ports: &Ports) -> bool {
+    http::request(ports.s3, "GET", "/", None).is_ok()
+}
+
 impl S3Server {
     /// Starts the server and returns once its S3 port answers HTTP, typically after about a second.
     pub fn start() -> Result<S3Server> {
@@ -107,43 +136,40 @@ impl S3Server {
                 admin: ports[4],
             })
         };
-        let command = |ports: &Ports| {
-            let mut command = Command::new(&weed);
-            command
-                .arg("mini")
-                .arg(format!("-dir={}", data.display()))
-                .arg(format!("-s3.config={}", config.display()))
-                // The default -ip is a documentation address and the default bind is every
-                // interface; keep everything on loopback.
-                .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1"])
-                // Components the tests do not use, each of which would take more ports.
-                .args(["-admin.ui=false", "-webdav=false"])
-                .args(["-s3.port.iceberg=0", "-s3.port.lance=0"])
-                .arg(format!("-s3.port={}", ports.s3))
-                .arg(format!("-master.port={}", ports.master))
-                .arg(format!("-volume.port={}", ports.volume))
-                .arg(format!("-filer.port={}", ports.filer))
-                .arg(format!("-admin.port={}", ports.admin))
-                .current_dir(scratch.path());
-            Ok(command)
-        };
-        // An anonymous request answered at all (403) means the gateway is up; requests sent from
-        // then on wait for the filer and volume server instead of failing.
-        let ready = |ports: &Ports| http::request(ports.s3, "GET", "/", None).is_ok();
-
         let (process, ports) = process::start(
             "SeaweedFS (weed mini)",
             scratch.path(),
             pick_ports,
-            command,
-            ready,
+            |ports: &Ports| Ok(weed_command(&weed, scratch.path(), ports)),
+            answers,
         )?;
         Ok(S3Server {
             process,
-            _scratch: scratch,
             endpoint_url: format!("http://127.0.0.1:{}", ports.s3),
+            _scratch: scratch,
             ports,
+            weed,
         })
+    }
+
+    /// Kills the server as an outage would, keeping its data for [`S3Server::restart`].
+    pub fn stop(&mut self) {
+        self.process.stop();
+    }
+
+    /// Starts the stopped server again on the same ports with the same data.
+    pub fn restart(&mut self) -> Result<()> {
+        self.process.stop();
+        let ports = self.ports;
+        let (process, _) = process::start(
+            "SeaweedFS (weed mini)",
+            self._scratch.path(),
+            || Ok(ports),
+            |ports: &Ports| Ok(weed_command(&self.weed, self._scratch.path(), ports)),
+            answers,
+        )?;
+        self.process = process;
+        Ok(())
     }
 
     /// `http://127.0.0.1:PORT`.

@@ -182,3 +182,70 @@ async fn ten_percent_5xx_and_ten_percent_429_still_deliver_everything_once() {
     world.control("DELETE", "/_sim/faults", json!(null)).await;
     assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_s3_outage_mid_run_fails_clearly_without_moving_the_checkpoint_past_what_was_written() {
+    let mut world = World::start().await;
+    world.seed(40_000, 3_000, 60).await;
+    // Slow pages, so that the outage lands in the middle of the run.
+    world
+        .control(
+            "PUT",
+            "/_sim/faults",
+            json!([{"kind": "latency", "millis": 100}]),
+        )
+        .await;
+    let env = [
+        ("RECORDS_PER_OBJECT", "1000"),
+        ("CONCURRENCY", "2"),
+        ("REQUESTS_PER_MINUTE", "100000"),
+        // Releasing the lease fails with S3 down; reruns must not wait 15 minutes for it.
+        ("LEASE_SECONDS", "2"),
+    ];
+    let child = world.runner(&env).arg("sync").spawn().unwrap();
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    world.s3_server.stop();
+    let output = child.wait_with_output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let summary: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("null")).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert_eq!(summary["outcome"], "failed");
+    assert!(
+        summary["error"].as_str().unwrap().contains("S3"),
+        "{stdout}"
+    );
+    assert!(
+        summary["objects"].as_u64().unwrap() > 0,
+        "the outage came after some objects: {stdout}"
+    );
+
+    world.s3_server.restart().unwrap();
+    world.control("DELETE", "/_sim/faults", json!(null)).await;
+    let (state, _) = world.state().await;
+    let at: Timestamp = state["position"]["created_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let at_ids: Vec<u64> =
+        serde_json::from_value(state["position"]["delivered_ids"].clone()).unwrap();
+    let delivered: std::collections::BTreeSet<u64> =
+        crate::support::ids(&world.delivered_lines().await)
+            .into_iter()
+            .collect();
+    for (id, json) in world.tines_records().await {
+        let record: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let created: Timestamp = record["created_at"].as_str().unwrap().parse().unwrap();
+        if created < at || (created == at && at_ids.contains(&id)) {
+            assert!(
+                delivered.contains(&id),
+                "the checkpoint covers record {id}, which is not in S3"
+            );
+        }
+    }
+    // The failed run could not release its lease; let it lapse.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    sync_until_completed(&world, &env).await;
+    assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
+}
