@@ -48,6 +48,12 @@ pub struct TestStore {
     path: PathBuf,
 }
 
+impl Default for TestStore {
+    fn default() -> TestStore {
+        TestStore::new()
+    }
+}
+
 impl TestStore {
     pub fn new() -> TestStore {
         let dir = ScratchDir::new("testfw-store").expect("scratch dir");

@@ -123,10 +123,14 @@ fn check_schema(cli: &TerraformCli, work_dir: &Path) -> Result<(), BoxError> {
         )
         .into());
     }
-    let mut undescribed: Vec<&str> = attributes
+    let undescribed: Vec<&str> = attributes
         .iter()
         .filter(|(_, a)| a["description"].as_str().is_none_or(str::is_empty))
         .map(|(name, _)| name.as_str())
+        .collect();
+    let mut undescribed: Vec<String> = undescribed
+        .iter()
+        .map(|n| format!("testfw_thing.{n}"))
         .collect();
     for (kind, block) in [
         ("provider", &provider["provider"]["block"]),
@@ -137,12 +141,7 @@ fn check_schema(cli: &TerraformCli, work_dir: &Path) -> Result<(), BoxError> {
     ] {
         for (name, a) in block["attributes"].as_object().into_iter().flatten() {
             if a["description"].as_str().is_none_or(str::is_empty) {
-                undescribed.push(if kind == "provider" {
-                    "provider"
-                } else {
-                    "testfw_echo"
-                });
-                undescribed.push(name);
+                undescribed.push(format!("{kind}.{name}"));
             }
         }
     }
