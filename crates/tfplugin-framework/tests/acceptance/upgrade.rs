@@ -55,6 +55,7 @@ fn a_version_0_state_is_upgraded_to_version_1() {
                 })
                 .plan_check(PlanCheck::action(THING, Action::NoOp))
                 .plan_check(PlanCheck::known(THING, "note", "from v0"))
+                .plan_check(upgraded_before_refresh())
                 .state_check(StateCheck::attr(THING, "note", "from v0"))
                 .state_check(StateCheck::attr_set(THING, "updated_at"))
                 .state_check(StateCheck::custom(
@@ -78,4 +79,30 @@ fn a_version_0_state_is_upgraded_to_version_1() {
         .try_run()
         .unwrap_or_else(|failure| panic!("{failure}"));
     assert_passed(&summary, 1);
+}
+
+/// The refresh after the upgrade reads `note` from the store again, which would hide an upgrader that lost
+/// it; the plan's `resource_drift` shows the state as upgraded (`before`) against the refreshed one. The
+/// upgrader leaves `updated_at` empty for the refresh to fill, so there is drift to look at.
+fn upgraded_before_refresh() -> PlanCheck {
+    PlanCheck::custom(
+        "the upgraded state, before the refresh, has note = description",
+        |plan| {
+            let drift = plan.json()["resource_drift"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|r| r["address"] == THING)
+                .ok_or("no resource_drift for testfw_thing.a: cannot see the state as upgraded")?;
+            let before = &drift["change"]["before"];
+            if before["note"] == "from v0"
+                && before["name"] == "old"
+                && before.get("description").is_none()
+            {
+                Ok(())
+            } else {
+                Err(format!("the state as upgraded is {before}").into())
+            }
+        },
+    )
 }
