@@ -63,6 +63,10 @@ pub struct Summary {
     /// Objects an earlier, interrupted attempt had already written.
     pub objects_already_present: u64,
     pub duplicates_dropped: u64,
+    /// Records whose `updated_at` differs from `created_at`. Tines pages by `created_at`, so a
+    /// later change to a record already delivered would never be seen; this counts how often
+    /// that could matter.
+    pub records_updated_after_creation: u64,
     /// How far the checkpoint is behind now, in seconds.
     pub lag_seconds: Option<i64>,
     pub duration_ms: u64,
@@ -261,6 +265,13 @@ impl Engine {
                     continue;
                 }
                 fresh = true;
+                if record.updated_after_creation() {
+                    summary.records_updated_after_creation += 1;
+                    tracing::warn!(
+                        id = record.id(),
+                        "Audit record was updated after it was created"
+                    );
+                }
                 position.pass(record.created_at(), record.id());
                 object.push(record)?;
                 if object.is_full() {

@@ -155,6 +155,10 @@ pub struct Seed {
     /// Use only these operation names (round robin); default a realistic mix.
     #[serde(default)]
     pub operation_names: Option<Vec<String>>,
+    /// Stamp `updated_at` this many seconds after `created_at` (default 0: equal, as in every
+    /// published sample).
+    #[serde(default)]
+    pub updated_after_seconds: u32,
 }
 
 const MAX_SEED: u64 = 5_000_000;
@@ -192,7 +196,14 @@ fn seed_events(sim: &Sim, seed: &Seed) -> Result<Value, String> {
     let span = (to - from) as u64;
     let seconds = (0..seed.count)
         .map(|n| from + (u128::from(n) * u128::from(span) / u128::from(seed.count)) as i64);
-    let (first, last) = add_events(sim, seconds, &actors, operations).map_err(|e| e.to_string())?;
+    let (first, last) = add_events(
+        sim,
+        seconds,
+        &actors,
+        operations,
+        i64::from(seed.updated_after_seconds),
+    )
+    .map_err(|e| e.to_string())?;
     Ok(json!({"count": seed.count, "first_id": first, "last_id": last}))
 }
 
@@ -235,6 +246,7 @@ fn add_events(
     seconds: impl Iterator<Item = i64>,
     actors: &[Actor],
     operations: &[String],
+    updated_after: i64,
 ) -> serde_json::Result<(u64, u64)> {
     let tenant_id = read(&sim.behaviour).tenant_id;
     let mut rng = lock(&sim.rng);
@@ -250,6 +262,7 @@ fn add_events(
             tenant_id,
             &actors[n % actors.len()],
             operation,
+            updated_after,
         )?);
     }
     let first = batch.first().map_or(0, |e| e.id);
@@ -297,6 +310,7 @@ async fn keep_arriving(sim: Shared, rate_per_second: u32) {
                 std::iter::repeat_n(now, (due - made) as usize),
                 &actors,
                 &[],
+                0,
             );
             made = due;
         }

@@ -73,7 +73,8 @@ fn inputs_for(operation: &str, rng: &mut fastrand::Rng) -> Option<Value> {
     }
 }
 
-/// Makes one record; `operation` overrides the random choice when the caller restricts it.
+/// Makes one record; `operation` overrides the random choice when the caller restricts it, and
+/// `updated_after` (seconds) makes `updated_at` differ from `created_at`.
 pub(crate) fn audit_event(
     rng: &mut fastrand::Rng,
     id: u64,
@@ -81,9 +82,11 @@ pub(crate) fn audit_event(
     tenant_id: u64,
     actor: &Actor,
     operation: Option<&str>,
+    updated_after: i64,
 ) -> serde_json::Result<StoredEvent> {
     let operation = operation.unwrap_or(OPERATIONS[rng.usize(..OPERATIONS.len())]);
     let timestamp = audit_timestamp(created_at);
+    let updated_at = audit_timestamp(created_at + updated_after);
     let ip = format!("203.0.113.{}", rng.u8(1..255));
     let story_id = match rng.u8(..10) {
         0 => StoryId::Null(()),
@@ -93,7 +96,7 @@ pub(crate) fn audit_event(
     let log = AuditLog {
         id,
         created_at: &timestamp,
-        updated_at: &timestamp,
+        updated_at: &updated_at,
         operation_name: operation,
         inputs: inputs_for(operation, rng),
         // Older records carry no `outputs` key at all.

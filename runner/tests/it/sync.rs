@@ -18,6 +18,7 @@ async fn first_run_delivers_the_lookback_window_as_ndjson_and_a_rerun_adds_nothi
         run.summary["objects"], 1,
         "5000 records per object by default"
     );
+    assert_eq!(run.summary["records_updated_after_creation"], 0);
 
     let delivered = world.delivered_lines().await;
     assert_exactly_once(&delivered, &world.tines_records().await);
@@ -372,4 +373,86 @@ async fn the_api_key_never_appears_in_output_even_at_trace() {
         !failed.stdout.contains("tk_live_WRONG_9d3c")
             && !failed.stderr.contains("tk_live_WRONG_9d3c")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_updated_after_creation_are_counted() {
+    let world = World::start().await;
+    let now = Timestamp::now();
+    world
+        .control(
+            "POST",
+            "/_sim/events",
+            json!({"count": 7, "from": now - SignedDuration::from_secs(600), "to": now - SignedDuration::from_secs(300), "updated_after_seconds": 90}),
+        )
+        .await;
+    let run = world.sync(&[]).await;
+    assert_eq!(run.summary["records"], 7, "{}", run.stderr);
+    assert_eq!(run.summary["records_updated_after_creation"], 7);
+    assert!(
+        run.stderr.contains("updated after it was created"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_can_come_from_a_job_file_in_s3() {
+    let world = World::start().await;
+    world.seed(120, 3_000, 60).await;
+    let job = json!({
+        "bucket": crate::support::BUCKET,
+        "tenant": world.sim.base_url(),
+        "prefix": "jobs/tines/",
+        "state_key": "jobs/state.json",
+        "compression": "gzip"
+    });
+    world
+        .s3
+        .put_object()
+        .bucket(crate::support::BUCKET)
+        .key("config/job.json")
+        .body(serde_json::to_vec(&job).unwrap().into())
+        .send()
+        .await
+        .unwrap();
+    let location = format!("s3://{}/config/job.json", crate::support::BUCKET);
+    let mut command = world.runner(&[]);
+    command
+        .env_remove("S3_BUCKET")
+        .env_remove("TINES_BASE_URL")
+        .args(["sync", "--job", &location]);
+    let output = command.output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("\"records\":120"), "{stdout}");
+    let listed = world
+        .s3
+        .list_objects_v2()
+        .bucket(crate::support::BUCKET)
+        .prefix("jobs/tines/")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        listed
+            .contents()
+            .iter()
+            .all(|o| o.key().unwrap().ends_with(".ndjson.gz"))
+    );
+    assert_eq!(listed.contents().len(), 1);
+
+    let missing = world
+        .run(
+            &["sync", "--job", "s3://audit-bucket/config/nope.json"],
+            &[],
+        )
+        .await;
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("nope.json"), "{}", missing.stderr);
 }

@@ -78,6 +78,7 @@ impl AuditLogQuery {
 pub struct AuditLogRecord {
     id: u64,
     created_at: Timestamp,
+    updated_after_creation: bool,
     raw: Box<RawValue>,
 }
 
@@ -88,6 +89,13 @@ impl AuditLogRecord {
 
     pub fn created_at(&self) -> Timestamp {
         self.created_at
+    }
+
+    /// Whether `updated_at` differs from `created_at`. Every record seen so far has the two
+    /// equal; a consumer that pages by `created_at` would never see a later change, so it is
+    /// worth counting when it happens.
+    pub fn updated_after_creation(&self) -> bool {
+        self.updated_after_creation
     }
 
     /// The record exactly as the server sent it: same bytes, same field order.
@@ -135,6 +143,8 @@ struct RecordKeys<'a> {
     id: u64,
     #[serde(borrow)]
     created_at: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default)]
+    updated_at: Option<std::borrow::Cow<'a, str>>,
 }
 
 impl AuditLogPage {
@@ -167,6 +177,7 @@ impl AuditLogPage {
                 Ok(AuditLogRecord {
                     id: keys.id,
                     created_at,
+                    updated_after_creation: keys.updated_at.is_some_and(|u| u != keys.created_at),
                     raw,
                 })
             })
@@ -310,6 +321,22 @@ mod tests {
         assert_eq!(record.id(), 7);
         assert_eq!(record.created_at().to_string(), "2022-06-24T08:35:21Z");
         assert_eq!(page.meta().count, Some(1));
+    }
+
+    #[test]
+    fn records_updated_after_creation_are_told_apart() {
+        let body = br#"{"audit_logs":[
+            {"id":1,"created_at":"2024-05-01T00:00:00Z","updated_at":"2024-05-01T00:00:00Z"},
+            {"id":2,"created_at":"2024-05-01T00:00:00Z","updated_at":"2024-05-01T00:09:00Z"},
+            {"id":3,"created_at":"2024-05-01T00:00:00Z"}
+        ]}"#;
+        let page = AuditLogPage::parse(body).unwrap();
+        let updated: Vec<bool> = page
+            .records()
+            .iter()
+            .map(AuditLogRecord::updated_after_creation)
+            .collect();
+        assert_eq!(updated, [false, true, false]);
     }
 
     #[test]
