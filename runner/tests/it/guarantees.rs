@@ -249,3 +249,49 @@ async fn an_s3_outage_mid_run_fails_clearly_without_moving_the_checkpoint_past_w
     sync_until_completed(&world, &env).await;
     assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_committed_late_inside_the_window_during_a_run_are_not_skipped() {
+    // Newest first, a record inserted near the window's end shifts every older record one
+    // place down the pages: a walk that went on regardless would skip one record per insert
+    // at each page boundary it had not reached yet.
+    let world = World::start().await;
+    world.seed(20_000, 3_000, 200).await;
+    world
+        .control(
+            "PUT",
+            "/_sim/faults",
+            json!([{"kind": "latency", "millis": 100}]),
+        )
+        .await;
+    let env = [
+        ("CONCURRENCY", "2"),
+        ("REQUESTS_PER_MINUTE", "100000"),
+        ("RECORDS_PER_OBJECT", "1000"),
+    ];
+    let child = world.runner(&env).arg("sync").spawn().unwrap();
+    // Insert once the walk is under way: after some pages, well before the last.
+    loop {
+        let stats = world.control("GET", "/_sim/stats", json!(null)).await;
+        if stats["requests"]["GET /api/v1/audit_logs"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 6
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    world.seed(50, 150, 100).await;
+    let output = child.wait_with_output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    world.control("DELETE", "/_sim/faults", json!(null)).await;
+    sync_until_completed(&world, &[]).await;
+    assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
+}
