@@ -125,29 +125,11 @@ impl Resource for TenantPermissionsResource {
     }
 
     async fn create(&self, request: CreateRequest, response: &mut CreateResponse) {
-        let diags = &mut response.diagnostics;
-        let Some(clients) = configured(&self.clients, diags) else {
-            return;
-        };
-        let Some(plan) = request.plan.get::<TenantPermissionsModel>(diags) else {
-            return;
-        };
-        let Some(user_id) = user_id(plan.user_id, diags) else {
-            return;
-        };
-        let change = Change {
-            previously_managed: &BTreeSet::new(),
-            managed: &plan.permissions,
-            authoritative: plan.authoritative,
-        };
-        if !apply_change(clients, user_id, &change, diags).await {
-            return;
+        self.create_checked(request, response).await;
+        // Nothing was made, or nothing Terraform could track: record nothing.
+        if response.diagnostics.has_error() {
+            response.state.remove();
         }
-        let state = TenantPermissionsModel {
-            id: Known::Value(user_id.to_string()),
-            ..plan
-        };
-        response.state.set(&state, &mut response.diagnostics);
     }
 
     async fn read(&self, request: ReadRequest, response: &mut ReadResponse) {
@@ -265,6 +247,34 @@ impl Resource for TenantPermissionsResource {
 
     fn capabilities(capabilities: Capabilities<Self>) -> Capabilities<Self> {
         capabilities.configure().import_state()
+    }
+}
+
+impl TenantPermissionsResource {
+    async fn create_checked(&self, request: CreateRequest, response: &mut CreateResponse) {
+        let diags = &mut response.diagnostics;
+        let Some(clients) = configured(&self.clients, diags) else {
+            return;
+        };
+        let Some(plan) = request.plan.get::<TenantPermissionsModel>(diags) else {
+            return;
+        };
+        let Some(user_id) = user_id(plan.user_id, diags) else {
+            return;
+        };
+        let change = Change {
+            previously_managed: &BTreeSet::new(),
+            managed: &plan.permissions,
+            authoritative: plan.authoritative,
+        };
+        if !apply_change(clients, user_id, &change, diags).await {
+            return;
+        }
+        let state = TenantPermissionsModel {
+            id: Known::Value(user_id.to_string()),
+            ..plan
+        };
+        response.state.set(&state, &mut response.diagnostics);
     }
 }
 
