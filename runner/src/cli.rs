@@ -15,9 +15,10 @@ use std::time::{Duration, Instant};
 use aws_config::BehaviorVersion;
 use clap::{ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
 use jiff::Timestamp;
-use tines_client::{Client, Config, RateLimits, RetryPolicy, Secret};
+use tines_client::{Client, Config, RateLimits, Secret};
 
-use crate::pipeline::{Engine, ExplicitWindow, Summary};
+use crate::pipeline::{Engine, ExplicitWindow, Progress, Summary};
+use crate::progress;
 use crate::settings::{ApiKeySource, FIELDS, RawSettings, Settings};
 use crate::store::ObjectStore;
 use crate::verify;
@@ -36,7 +37,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Commands {
     /// One run: deliver the window in flight or a new one ending SETTLE_SECONDS before now.
-    Sync(SettingFlags),
+    Sync {
+        #[command(flatten)]
+        run: RunFlags,
+        #[command(flatten)]
+        settings: SettingFlags,
+    },
     /// The same engine over an explicit window, with its own state object.
     Backfill {
         /// Start of the window (RFC 3339).
@@ -45,6 +51,8 @@ enum Commands {
         /// End of the window (RFC 3339) [default: now minus SETTLE_SECONDS].
         #[arg(long)]
         to: Option<Timestamp>,
+        #[command(flatten)]
+        run: RunFlags,
         #[command(flatten)]
         settings: SettingFlags,
     },
@@ -58,6 +66,42 @@ enum Commands {
         settings: SettingFlags,
     },
 }
+
+/// How long a run may take, for schedulers that kill jobs (cron wrappers, a Kubernetes Job's
+/// `activeDeadlineSeconds`).
+#[derive(Args)]
+struct RunFlags {
+    /// Seconds from start after which the run starts no request, waits for no retry and ends
+    /// `partial` with what it wrote checkpointed; set it a few seconds below the hard limit,
+    /// which must leave time for the last checkpoint write [default: no limit]
+    #[arg(long, env = "RUN_DEADLINE_SECONDS", value_parser = parse_seconds)]
+    deadline_seconds: Option<Limit>,
+}
+
+impl RunFlags {
+    fn limit(&self) -> Option<Duration> {
+        self.deadline_seconds.and_then(|limit| limit.0)
+    }
+}
+
+/// A time limit; empty means none, as an empty environment variable does for every setting.
+#[derive(Clone, Copy)]
+struct Limit(Option<Duration>);
+
+fn parse_seconds(raw: &str) -> Result<Limit, String> {
+    if raw.trim().is_empty() {
+        return Ok(Limit(None));
+    }
+    raw.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| (0.0..=MAX_DEADLINE_SECONDS).contains(s))
+        .map(|s| Limit(Some(Duration::from_secs_f64(s))))
+        .ok_or_else(|| format!("use seconds between 0 and {MAX_DEADLINE_SECONDS}"))
+}
+
+/// A week: any longer is a mistake, and the bound keeps `Instant` arithmetic far from overflow.
+const MAX_DEADLINE_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
 
 /// The flags of every setting in [`FIELDS`], plus `--job`.
 struct SettingFlags {
@@ -122,6 +166,7 @@ pub enum SetupError {
 
 /// Runs the command line and maps the outcome to an exit code.
 pub async fn main(args: Vec<OsString>) -> ExitCode {
+    let started = Instant::now();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
@@ -133,13 +178,20 @@ pub async fn main(args: Vec<OsString>) -> ExitCode {
             };
         }
     };
-    let (flags, window, verify_window) = match cli.command {
-        Commands::Sync(flags) => (flags, None, None),
-        Commands::Backfill { from, to, settings } => (settings, Some((from, to)), None),
+    let (flags, window, verify_window, limit) = match cli.command {
+        Commands::Sync { run, settings } => (settings, None, None, run.limit()),
+        Commands::Backfill {
+            from,
+            to,
+            run,
+            settings,
+        } => (settings, Some((from, to)), None, run.limit()),
         Commands::Verify { from, to, settings } => {
-            (settings, None, Some(ExplicitWindow { from, to }))
+            (settings, None, Some(ExplicitWindow { from, to }), None)
         }
     };
+    // Counted from the start of the process, as the scheduler that kills it counts.
+    let deadline = limit.map_or_else(far_future, |limit| started + limit);
     let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let prepared = match prepare(&aws, &flags, |name| std::env::var(name).ok()).await {
         Ok(prepared) => prepared,
@@ -156,7 +208,13 @@ pub async fn main(args: Vec<OsString>) -> ExitCode {
         to: to.unwrap_or_else(|| Timestamp::now() - prepared.settings.settle),
     });
     let engine = prepared.into_engine(window);
-    let summary = engine.run(window, far_future(), &mut ()).await;
+    // A backfill shows its progress on stderr; a sync, run by a scheduler, only its summary.
+    let mut progress: Box<dyn Progress> = match window {
+        Some(_) => progress::for_stderr(),
+        None => Box::new(()),
+    };
+    let summary = engine.run(window, deadline, progress.as_mut()).await;
+    progress.finish();
     finish(&summary)
 }
 
@@ -181,7 +239,8 @@ fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(365 * 24 * 3600)
 }
 
-/// Settings resolved, and the clients built from them.
+/// Settings resolved, and the clients built from them. Clones share the clients.
+#[derive(Clone)]
 pub struct Prepared {
     pub settings: Settings,
     pub client: Client,
@@ -223,13 +282,31 @@ async fn prepare(
     let mut raw = RawSettings::from_flags(|flag| flags.values.get(flag).cloned());
     raw.add_env(&env);
     let job = flags.job.clone().or_else(|| env("JOB_FILE"));
-    // The job file may live in the bucket it configures; S3 access needs no setting of its own.
-    let s3 = s3_client(aws, raw.force_path_style_hint());
     if let Some(location) = job {
-        let job = read_job(&s3, &location).await?;
+        let job = load_job(aws, &raw, &location).await?;
         raw.add_job(&job)?;
     }
-    let settings = raw.resolve()?;
+    build(aws, raw.resolve()?).await
+}
+
+/// Reads a job file from a local path or an `s3://` URL. It may live in the bucket it
+/// configures, so S3 access needs no setting of its own beyond path-style addressing, taken
+/// from the settings given so far.
+pub(crate) async fn load_job(
+    aws: &aws_config::SdkConfig,
+    raw: &RawSettings,
+    location: &str,
+) -> Result<serde_json::Value, SetupError> {
+    let s3 = s3_client(aws, raw.force_path_style_hint());
+    read_job(&s3, location).await
+}
+
+/// Builds the Tines and S3 clients for resolved settings, reading the API key from Secrets
+/// Manager when that is where it lives.
+pub(crate) async fn build(
+    aws: &aws_config::SdkConfig,
+    settings: Settings,
+) -> Result<Prepared, SetupError> {
     let s3 = s3_client(aws, settings.force_path_style);
     let key = match &settings.api_key {
         ApiKeySource::Value(key) => Secret::new(key.0.clone()),
@@ -238,10 +315,7 @@ async fn prepare(
     let client = Client::new(
         Config::new(settings.tenant.clone(), key)
             .request_timeout(settings.http_timeout)
-            .retry(RetryPolicy {
-                max_attempts: settings.http_retries + 1,
-                ..RetryPolicy::default()
-            })
+            .retry(settings.retry_policy())
             .rate_limits(RateLimits {
                 audit_logs: Some(settings.requests_per_minute),
                 ..RateLimits::default()

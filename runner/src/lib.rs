@@ -11,11 +11,15 @@
 //! - [`store`]: the S3 calls, with create-only and compare-and-swap writes.
 //! - [`checkpoint`]: the state object: position, window in flight, lease.
 //! - [`pipeline`]: the stages wired together, one run at a time.
-//! - [`settings`]: flags, environment and job file, checked before any work.
+//! - [`settings`]: flags, environment, event payload and job file, checked before any work.
+//! - [`cli`]: the command line; [`lambda`]: the same engine serving the Lambda runtime API;
+//!   [`progress`]: a backfill's progress bar or log lines.
 
 pub mod checkpoint;
 pub mod cli;
+pub mod lambda;
 pub mod pipeline;
+pub mod progress;
 pub mod settings;
 pub mod sink;
 pub mod source;

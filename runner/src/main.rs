@@ -1,5 +1,5 @@
 //! `tinesaudit-runner`: syncs Tines audit logs into S3. See the library's `cli` module for the
-//! commands and exit codes.
+//! commands and exit codes, and its `lambda` module for Lambda mode (started as `bootstrap`).
 
 use std::process::ExitCode;
 
@@ -14,5 +14,10 @@ async fn main() -> ExitCode {
             EnvFilter::try_from_env("LOG_LEVEL").unwrap_or_else(|_| EnvFilter::new("warn")),
         )
         .init();
-    tinesaudit_runner::cli::main(std::env::args_os().collect()).await
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let runtime_api = std::env::var_os("AWS_LAMBDA_RUNTIME_API");
+    if tinesaudit_runner::lambda::requested(&args, runtime_api.as_deref()) {
+        return tinesaudit_runner::lambda::serve().await;
+    }
+    tinesaudit_runner::cli::main(args).await
 }

@@ -8,12 +8,16 @@
 //! A run that spends its page budget writes its last, shorter object: a rerun with the same
 //! settings fetches the same pages and cuts it the same way. A run that runs out of time drops
 //! its unfinished object instead, since where time runs out is never the same twice.
+//!
+//! The run deadline bounds the Tines client too: no request starts, no retry waits and no
+//! response is awaited past it. A request cut short by the deadline ends the run as `partial`
+//! (with what was written kept and checkpointed), not as a failure.
 
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
-use tines_client::{AuditLogRecord, Client};
+use tines_client::{AuditLogRecord, Client, ErrorKind};
 
 use crate::checkpoint::{Acquired, Checkpoint, CheckpointError, Position, whole_second};
 use crate::settings::{Settings, StartPoint};
@@ -62,6 +66,12 @@ pub struct Summary {
     /// How far the checkpoint is behind now, in seconds.
     pub lag_seconds: Option<i64>,
     pub duration_ms: u64,
+    /// Why a `partial` run stopped: `deadline` (the run's time was up) or `page_budget`
+    /// (`MAX_PAGES` pages were fetched).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<&'static str>,
+    /// For `failed`, what went wrong; for a `partial` run stopped by its deadline in the middle
+    /// of a request, the request that was cut short.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -73,10 +83,14 @@ pub struct ExplicitWindow {
     pub to: Timestamp,
 }
 
-/// Progress reports for a terminal or a log.
+/// Progress reports for a terminal or a log (see the `progress` module).
 pub trait Progress: Send {
+    /// A window opens, with the records Tines counts in it when it says.
     fn window(&mut self, _expected_records: Option<u64>) {}
+    /// A page of `records` was read (duplicates included).
     fn page(&mut self, _records: u64) {}
+    /// The run is over.
+    fn finish(&mut self) {}
 }
 
 impl Progress for () {}
@@ -202,17 +216,25 @@ impl Engine {
         let after = committed.created_at - SignedDuration::from_secs(1);
         let budget = settings.max_pages.saturating_sub(summary.pages);
         if budget == 0 {
+            summary.stopped_by = Some("page_budget");
             return Ok(false);
         }
-        let mut walk = WindowWalk::open(
-            &self.client,
+        // Retries and backoff of the client end at the deadline too, and a response still
+        // awaited then is given up.
+        let client = self.client.with_deadline(deadline);
+        let opened = WindowWalk::open(
+            &client,
             after,
             end,
             settings.page_size,
             settings.concurrency,
             budget,
         )
-        .await?;
+        .await;
+        let mut walk = match opened {
+            Ok(walk) => walk,
+            Err(error) => return self.stop_at_deadline(error, deadline, summary),
+        };
         progress.window(walk.count());
         let mut position = committed;
         let mut object = Cut::new(settings);
@@ -220,11 +242,17 @@ impl Engine {
         loop {
             if Instant::now() >= deadline {
                 summary.pages = counted + walk.requests();
+                summary.stopped_by = Some("deadline");
                 return Ok(false);
             }
             let page = walk.next_page().await;
             summary.pages = counted + walk.requests();
-            let Some(records) = page? else { break };
+            let records = match page {
+                Ok(Some(records)) => records,
+                Ok(None) => break,
+                // The unfinished object is dropped: a rerun cuts it afresh from the checkpoint.
+                Err(error) => return self.stop_at_deadline(error, deadline, summary),
+            };
             progress.page(records.len() as u64);
             for record in records {
                 if position.covers(record.created_at(), record.id()) || record.created_at() >= end {
@@ -246,7 +274,28 @@ impl Engine {
         } else if position != checkpoint.state().position {
             checkpoint.advance(position).await?;
         }
+        if !walk.finished() {
+            summary.stopped_by = Some("page_budget");
+        }
         Ok(walk.finished())
+    }
+
+    /// A source error ends the run as `partial` when the deadline cut it short, and as a
+    /// failure otherwise.
+    fn stop_at_deadline(
+        &self,
+        error: SourceError,
+        deadline: Instant,
+        summary: &mut Summary,
+    ) -> Result<bool, RunError> {
+        match &error {
+            SourceError::Tines(tines) if cut_by_deadline(tines, deadline, &self.settings) => {
+                summary.stopped_by = Some("deadline");
+                summary.error = Some(tines.to_string());
+                Ok(false)
+            }
+            _ => Err(error.into()),
+        }
     }
 
     async fn write(
@@ -281,6 +330,30 @@ impl Engine {
         checkpoint.advance(position.clone()).await?;
         Ok(())
     }
+}
+
+/// Whether the run deadline, rather than Tines, ended a failed request.
+///
+/// The client gives up at the deadline in two ways: a request running when it passes is cut
+/// off, and a retry whose wait would end past it is not started. The first leaves the deadline
+/// behind us; the second returns early with a retryable error and attempts to spare. The
+/// client's own per-call deadline can end a call early too, but only once the run deadline is
+/// further away than that per-call deadline, so it is told apart by the time left.
+fn cut_by_deadline(error: &tines_client::Error, deadline: Instant, settings: &Settings) -> bool {
+    let now = Instant::now();
+    if now >= deadline {
+        return true;
+    }
+    let retryable = matches!(
+        error.kind(),
+        ErrorKind::RateLimited
+            | ErrorKind::Server
+            | ErrorKind::Transport
+            | ErrorKind::InvalidResponse
+    );
+    let policy = settings.retry_policy();
+    let attempts_left = error.attempts() < policy.max_attempts;
+    retryable && attempts_left && deadline - now < policy.deadline
 }
 
 fn lag(position: &Position) -> i64 {

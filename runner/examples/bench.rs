@@ -1,0 +1,378 @@
+//! Backfill throughput, CPU and memory of the release `tinesaudit-runner`, next to the API's
+//! ceiling.
+//!
+//! ```text
+//! cargo run --release -p tinesaudit-runner --example bench [-- --records N | --million]
+//! ```
+//!
+//! Starts the Tines simulator (its server-side rate limits off, so the runner's own client-side
+//! limit of the documented 1000 requests per minute is what paces it) and SeaweedFS, seeds N
+//! audit records (default 200,000), then runs the real release binary as a child process:
+//! `tinesaudit-runner backfill --from ... --to ...` over the seeded day, once per page latency
+//! (a simulator latency fault on every audit-log request; default 0 and 300 ms), each into a
+//! fresh bucket. It prints, per latency:
+//!
+//! - records/s: records delivered over the child's wall time, start to exit;
+//! - the ratio of that to the ceiling the API allows: 500 records × 1000 requests per minute =
+//!   8,333 records/s;
+//! - CPU seconds per 10,000 records: the child's user + system time;
+//! - peak RSS: the child's high-water mark of resident memory.
+//!
+//! Targets (issue 4): at 300 ms at least 90 % of the ceiling; peak RSS under 64 MB for a
+//! 1,000,000-record backfill.
+//!
+//! CPU and memory come from `/proc`: `VmHWM` is read from `/proc/<pid>/status` while the child
+//! runs (it only ever grows), and user + system time from `/proc/<pid>/stat` once the child has
+//! exited but is not yet reaped, when it covers every thread of the process.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use aws_sdk_s3::config::{Credentials, Region};
+use clap::Parser;
+use serde_json::{Value, json};
+use tines_sim::{Behaviour, RateLimits};
+use tinesaudit_testkit::{S3Server, ScratchDir};
+
+/// The ceiling: full pages at the documented rate limit.
+const PER_PAGE: f64 = 500.0;
+const REQUESTS_PER_MINUTE: f64 = 1000.0;
+const CEILING: f64 = PER_PAGE * REQUESTS_PER_MINUTE / 60.0;
+const WINDOW_FROM: &str = "2024-05-01T00:00:00Z";
+const WINDOW_TO: &str = "2024-05-02T00:00:00Z";
+
+#[derive(Parser)]
+#[command(about = "Backfill throughput, CPU and memory of the release tinesaudit-runner")]
+struct Args {
+    /// Records to seed and backfill.
+    #[arg(long, default_value_t = 200_000)]
+    records: u64,
+    /// Shorthand for --records 1000000.
+    #[arg(long)]
+    million: bool,
+    /// Page latencies to measure, in milliseconds.
+    #[arg(long, value_delimiter = ',', default_values_t = [0, 300])]
+    latency_ms: Vec<u64>,
+    /// Passed to the runner as CONCURRENCY [default: the runner's default].
+    #[arg(long)]
+    concurrency: Option<u32>,
+    /// Show the runner's stderr (its progress bar on a terminal) instead of keeping it in a log.
+    #[arg(long)]
+    show_progress: bool,
+}
+
+struct Measured {
+    latency_ms: u64,
+    records: u64,
+    wall: Duration,
+    cpu: Duration,
+    peak_rss_kib: u64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let records = if args.million {
+        1_000_000
+    } else {
+        args.records
+    };
+    let runner = build_runner()?;
+
+    let sim = tines_sim::spawn(Behaviour {
+        rate_limits: RateLimits {
+            audit_logs: None,
+            admin_users: None,
+            default: None,
+        },
+        ..Behaviour::default()
+    })
+    .await?;
+    let http = reqwest::Client::new();
+    let control = |method: reqwest::Method, path: &str, body: Value| {
+        http.request(method, format!("{}{path}", sim.base_url()))
+            .json(&body)
+            .send()
+    };
+    let key: Value = control(
+        reqwest::Method::POST,
+        "/_sim/keys",
+        json!({"kind": "tenant_owner", "name": "bench"}),
+    )
+    .await?
+    .error_for_status()?
+    .json()
+    .await?;
+    let key = key["token"]
+        .as_str()
+        .context("no token in /_sim/keys")?
+        .to_owned();
+    let seeding = Instant::now();
+    control(
+        reqwest::Method::POST,
+        "/_sim/events",
+        json!({"count": records, "from": WINDOW_FROM, "to": WINDOW_TO}),
+    )
+    .await?
+    .error_for_status()?;
+    eprintln!(
+        "seeded {records} records in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
+
+    let s3_server = tokio::task::spawn_blocking(S3Server::start)
+        .await?
+        .context("SeaweedFS does not start (run `cargo xtask tools` first)")?;
+    let s3 = s3_client(&s3_server);
+    let scratch = ScratchDir::new("bench")?;
+
+    let mut results = Vec::new();
+    for &latency_ms in &args.latency_ms {
+        let faults = if latency_ms == 0 {
+            json!([])
+        } else {
+            json!([{"kind": "latency", "millis": latency_ms, "path_prefix": "/api/v1/audit_logs"}])
+        };
+        control(reqwest::Method::PUT, "/_sim/faults", faults)
+            .await?
+            .error_for_status()?;
+        let bucket = format!("bench-{latency_ms}ms");
+        s3.create_bucket().bucket(&bucket).send().await?;
+
+        let mut command = Command::new(&runner);
+        command
+            .args(["backfill", "--from", WINDOW_FROM, "--to", WINDOW_TO])
+            .env_clear()
+            .env("S3_BUCKET", &bucket)
+            .env("S3_FORCE_PATH_STYLE", "true")
+            .env("TINES_BASE_URL", sim.base_url())
+            .env("TINES_API_KEY", &key)
+            .env("SETTLE_SECONDS", "0")
+            // One run for the whole window: the per-run page budget (default 1000) would
+            // otherwise end it `partial` halfway through a million records.
+            .env("MAX_PAGES", (records / 500 + 10).to_string())
+            .env("AWS_ENDPOINT_URL", s3_server.endpoint_url())
+            .env("AWS_ACCESS_KEY_ID", s3_server.access_key())
+            .env("AWS_SECRET_ACCESS_KEY", s3_server.secret_key())
+            .env("AWS_REGION", s3_server.region())
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        if let Some(concurrency) = args.concurrency {
+            command.env("CONCURRENCY", concurrency.to_string());
+        }
+        eprintln!("backfill at {latency_ms} ms page latency ...");
+        let log = scratch.path().join(format!("runner-{latency_ms}ms.log"));
+        if args.show_progress {
+            command.stderr(Stdio::inherit());
+            if let Some(term) = std::env::var_os("TERM") {
+                command.env("TERM", term);
+            }
+        } else {
+            command.stderr(File::create(&log)?);
+        }
+        let measured = tokio::task::spawn_blocking(move || run_measured(command, &log)).await??;
+        let (summary, wall, cpu, peak_rss_kib) = measured;
+        if summary["outcome"] != "completed" || summary["records"] != records {
+            bail!("the backfill did not deliver every record: {summary}");
+        }
+        results.push(Measured {
+            latency_ms,
+            records,
+            wall,
+            cpu,
+            peak_rss_kib,
+        });
+    }
+    report(&results, records, args.concurrency);
+    Ok(())
+}
+
+/// Builds the release runner (a no-op when it is up to date) and returns its path, beside this
+/// example's own folder.
+fn build_runner() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("cannot tell the target folder from this example's path")?;
+    if profile_dir.file_name().and_then(|n| n.to_str()) != Some("release") {
+        eprintln!("warning: this bench is not a release build; run it with `cargo run --release`");
+    }
+    let target = profile_dir
+        .parent()
+        .context("cannot tell the target folder from this example's path")?;
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "tinesaudit-runner",
+                "--bin",
+                "tinesaudit-runner",
+            ])
+            .env("CARGO_TARGET_DIR", target)
+            .status()?;
+        if !status.success() {
+            bail!("building the release runner failed");
+        }
+    }
+    let runner = target.join("release").join("tinesaudit-runner");
+    if !runner.is_file() {
+        bail!(
+            "{} is missing; build it with `cargo build --release -p tinesaudit-runner`",
+            runner.display()
+        );
+    }
+    Ok(runner)
+}
+
+fn s3_client(server: &S3Server) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::new()
+        .behavior_version_latest()
+        .endpoint_url(server.endpoint_url())
+        .region(Region::new(server.region().to_owned()))
+        .credentials_provider(Credentials::new(
+            server.access_key(),
+            server.secret_key(),
+            None,
+            None,
+            "bench",
+        ))
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Runs the child to its end: its summary line, wall time, CPU time and peak RSS (KiB).
+fn run_measured(
+    mut command: Command,
+    log: &Path,
+) -> anyhow::Result<(Value, Duration, Duration, u64)> {
+    let started = Instant::now();
+    let child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("cannot start the runner")?;
+    let pid = child.id();
+    let ticks_per_second = clock_ticks_per_second();
+    let mut peak_rss_kib = 0;
+    // Poll until the child is a zombie: exited, not yet reaped, its accounts still readable.
+    let cpu = loop {
+        if let Some(hwm) = read_vm_hwm_kib(pid) {
+            peak_rss_kib = peak_rss_kib.max(hwm);
+        }
+        match read_stat(pid) {
+            Some((state, ticks)) if state == 'Z' || state == 'X' => {
+                break Duration::from_secs_f64(ticks as f64 / ticks_per_second);
+            }
+            Some(_) => std::thread::sleep(Duration::from_millis(20)),
+            None => bail!("cannot read /proc/{pid}/stat"),
+        }
+    };
+    let wall = started.elapsed();
+    let output = child.wait_with_output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let summary = stdout
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .unwrap_or(Value::Null);
+    if !output.status.success() {
+        let stderr = std::fs::read_to_string(log).unwrap_or_default();
+        bail!(
+            "the runner exited with {}: {stdout}\n{}",
+            output.status,
+            tail(&stderr, 20)
+        );
+    }
+    Ok((summary, wall, cpu, peak_rss_kib))
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// `VmHWM` of `/proc/<pid>/status`, in KiB; absent once the process has exited.
+fn read_vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// The state letter and user + system clock ticks of `/proc/<pid>/stat`, all threads summed.
+fn read_stat(pid: u32) -> Option<(char, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name, in parentheses, may hold spaces: the fields start after the last ')'.
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let state = fields.first()?.chars().next()?;
+    // Fields 14 and 15 of proc(5), utime and stime; field 3 (the state) is fields[0].
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((state, utime + stime))
+}
+
+/// `getconf CLK_TCK`; Linux reports 100 (USER_HZ) on every common architecture.
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn report(results: &[Measured], records: u64, concurrency: Option<u32>) {
+    let concurrency = concurrency.map_or_else(|| "default".to_owned(), |c| c.to_string());
+    println!();
+    println!(
+        "tinesaudit-runner backfill of {records} records: 500 per page, client limit 1000 requests/min, concurrency {concurrency}"
+    );
+    println!(
+        "ceiling: 500 records x 1000 requests/min = {CEILING:.0} records/s; targets: >= 90 % at 300 ms, peak RSS < 64 MiB at 1,000,000 records"
+    );
+    println!();
+    println!(
+        "{:>8}  {:>8}  {:>10}  {:>10}  {:>12}  {:>12}",
+        "latency", "wall s", "records/s", "% ceiling", "CPU s / 10k", "peak RSS MiB"
+    );
+    for m in results {
+        let rate = m.records as f64 / m.wall.as_secs_f64();
+        println!(
+            "{:>5} ms  {:>8.1}  {:>10.0}  {:>9.1} %  {:>12.3}  {:>12.1}",
+            m.latency_ms,
+            m.wall.as_secs_f64(),
+            rate,
+            100.0 * rate / CEILING,
+            m.cpu.as_secs_f64() * 10_000.0 / m.records as f64,
+            m.peak_rss_kib as f64 / 1024.0,
+        );
+    }
+    let mut verdicts = Vec::new();
+    if let Some(m) = results.iter().find(|m| m.latency_ms == 300) {
+        let ratio = m.records as f64 / m.wall.as_secs_f64() / CEILING;
+        verdicts.push(format!(
+            "300 ms throughput target (>= 90 %): {}",
+            if ratio >= 0.9 { "met" } else { "MISSED" }
+        ));
+    }
+    if records >= 1_000_000 {
+        let peak = results.iter().map(|m| m.peak_rss_kib).max().unwrap_or(0);
+        verdicts.push(format!(
+            "memory target (< 64 MiB): {}",
+            if peak < 64 * 1024 { "met" } else { "MISSED" }
+        ));
+    }
+    if !verdicts.is_empty() {
+        println!();
+        for verdict in verdicts {
+            println!("{verdict}");
+        }
+    }
+}
