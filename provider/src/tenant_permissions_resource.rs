@@ -21,8 +21,12 @@
 //! `permissions`, so the next plan updates the resource to add it back; with `authoritative`, a permission
 //! added in the UI appears, and the plan removes it. A deleted user makes the resource gone.
 //!
-//! Import by user id (`terraform import tinesaudit_tenant_permissions.pipeline 42`): the resource then
-//! manages every permission the user holds. `42:AUDIT_LOG_READ,TUNNEL_MANAGE` imports just those.
+//! The `id` says what the resource manages, so that importing it gives the same resource back:
+//! `42:AUDIT_LOG_READ,TUNNEL_MANAGE` (user 42, those permissions, not authoritative), or `42` (user 42,
+//! authoritative: exactly what the user holds). `terraform import` takes either.
+//!
+//! Switching `authoritative` off keeps every permission the user holds; only removing a name from the list
+//! of a non-authoritative resource removes it from the user.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -32,8 +36,8 @@ use tfplugin_framework::diag::Diagnostics;
 use tfplugin_framework::path::AttrPath;
 use tfplugin_framework::resource::{
     Capabilities, CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, ImportState,
-    ImportStateRequest, ImportStateResponse, ReadRequest, ReadResponse, UpdateRequest,
-    UpdateResponse,
+    ImportStateRequest, ImportStateResponse, ModifyPlan, ModifyPlanRequest, ModifyPlanResponse,
+    ReadRequest, ReadResponse, UpdateRequest, UpdateResponse,
 };
 use tfplugin_framework::schema::{Attribute, Schema};
 use tfplugin_framework::value::Type;
@@ -83,8 +87,10 @@ impl Resource for TenantPermissionsResource {
                 "id",
                 Attribute::string()
                     .computed()
-                    .description("The user's id, as a string: what `terraform import` takes.")
-                    .plan_modifier(plan_modifier::use_state_for_unknown()),
+                    .description(
+                        "What the resource manages, as `terraform import` takes it: `USER_ID:PERMISSION,…` \
+                         (e.g. `42:AUDIT_LOG_READ`), or `USER_ID` alone when `authoritative`.",
+                    ),
             )
             .attribute(
                 "user_id",
@@ -140,7 +146,10 @@ impl Resource for TenantPermissionsResource {
         let Some(stored) = request.state.get::<StoredModel>(diags) else {
             return;
         };
-        let from_id = stored.id.as_deref().and_then(|id| id.parse::<i64>().ok());
+        let from_id = stored
+            .id
+            .as_deref()
+            .and_then(|id| id.split(':').next()?.trim().parse::<i64>().ok());
         let Some(user_id) = stored.user_id.or(from_id) else {
             return diags.error(
                 "Invalid state",
@@ -159,14 +168,15 @@ impl Resource for TenantPermissionsResource {
             Err(e) => return push_admin_api_error(diags, &format!("read user {user_id}"), &e),
         };
         let authoritative = stored.authoritative.unwrap_or(false);
+        let permissions = managed_view(
+            &user.tenant_permissions,
+            stored.permissions.as_ref(),
+            authoritative,
+        );
         let refreshed = TenantPermissionsModel {
-            id: Known::Value(user_id.to_string()),
+            id: Known::Value(resource_id(user_id, &permissions, authoritative)),
             user_id: user_id as i64,
-            permissions: managed_view(
-                &user.tenant_permissions,
-                stored.permissions.as_ref(),
-                authoritative,
-            ),
+            permissions,
             authoritative,
         };
         response.state.set(&refreshed, &mut response.diagnostics);
@@ -186,8 +196,15 @@ impl Resource for TenantPermissionsResource {
         let Some(user_id) = user_id(plan.user_id, diags) else {
             return;
         };
+        // An authoritative resource owned everything; switching that off releases what it no longer lists
+        // rather than removing it.
+        let released = BTreeSet::new();
         let change = Change {
-            previously_managed: &prior.permissions,
+            previously_managed: if prior.authoritative {
+                &released
+            } else {
+                &prior.permissions
+            },
             managed: &plan.permissions,
             authoritative: plan.authoritative,
         };
@@ -195,7 +212,7 @@ impl Resource for TenantPermissionsResource {
             return;
         }
         let state = TenantPermissionsModel {
-            id: Known::Value(user_id.to_string()),
+            id: Known::Value(resource_id(user_id, &plan.permissions, plan.authoritative)),
             ..plan
         };
         response.state.set(&state, &mut response.diagnostics);
@@ -246,7 +263,7 @@ impl Resource for TenantPermissionsResource {
     }
 
     fn capabilities(capabilities: Capabilities<Self>) -> Capabilities<Self> {
-        capabilities.configure().import_state()
+        capabilities.configure().import_state().modify_plan()
     }
 }
 
@@ -271,7 +288,7 @@ impl TenantPermissionsResource {
             return;
         }
         let state = TenantPermissionsModel {
-            id: Known::Value(user_id.to_string()),
+            id: Known::Value(resource_id(user_id, &plan.permissions, plan.authoritative)),
             ..plan
         };
         response.state.set(&state, &mut response.diagnostics);
@@ -295,18 +312,20 @@ impl ImportState for TenantPermissionsResource {
             return diags.error(
                 "Invalid import ID",
                 format!(
-                    "Expected a Tines user id such as 42, or 42:AUDIT_LOG_READ,TUNNEL_MANAGE to manage only \
-                     those permissions; got {:?}.",
+                    "Expected 42:AUDIT_LOG_READ,TUNNEL_MANAGE (user 42, those permissions, not \
+                     authoritative) or 42 (user 42, authoritative: everything the user holds); got {:?}.",
                     request.id
                 ),
             );
         };
-        response
-            .state
-            .set_attr(&AttrPath::attr("id"), &user_id.to_string(), diags);
+        let authoritative = listed.is_none();
         response
             .state
             .set_attr(&AttrPath::attr("user_id"), &user_id, diags);
+        response
+            .state
+            .set_attr(&AttrPath::attr("authoritative"), &authoritative, diags);
+        // The authoritative form leaves `permissions` to the refresh: everything the user holds.
         if let Some(list) = listed {
             let names: BTreeSet<String> = list
                 .split(',')
@@ -317,10 +336,48 @@ impl ImportState for TenantPermissionsResource {
             response
                 .state
                 .set_attr(&AttrPath::attr("permissions"), &names, diags);
-            response
-                .state
-                .set_attr(&AttrPath::attr("authoritative"), &false, diags);
         }
+        response
+            .state
+            .set_attr(&AttrPath::attr("id"), &request.id, diags);
+    }
+}
+
+impl ModifyPlan for TenantPermissionsResource {
+    /// The `id` follows from the configuration, so the plan shows it rather than "known after apply".
+    async fn modify_plan(&self, request: ModifyPlanRequest, response: &mut ModifyPlanResponse) {
+        if request.plan.is_null() {
+            return;
+        }
+        let known = |name: &str| {
+            request
+                .plan
+                .value_at(&AttrPath::attr(name))
+                .is_some_and(|v| v.is_wholly_known())
+        };
+        if !(known("user_id") && known("permissions") && known("authoritative")) {
+            return;
+        }
+        let diags = &mut response.diagnostics;
+        let Some(plan) = request.plan.get::<TenantPermissionsModel>(diags) else {
+            return;
+        };
+        let id = resource_id(
+            plan.user_id.max(0) as u64,
+            &plan.permissions,
+            plan.authoritative,
+        );
+        response.plan.set_attr(&AttrPath::attr("id"), &id, diags);
+    }
+}
+
+/// `42` for an authoritative resource on user 42, `42:AUDIT_LOG_READ,TUNNEL_MANAGE` otherwise.
+fn resource_id(user_id: u64, permissions: &BTreeSet<String>, authoritative: bool) -> String {
+    if authoritative {
+        user_id.to_string()
+    } else {
+        let names: Vec<&str> = permissions.iter().map(String::as_str).collect();
+        format!("{user_id}:{}", names.join(","))
     }
 }
 

@@ -28,7 +28,12 @@ async fn grant_leaves_other_permissions_alone_plans_empty_and_destroy_removes_on
     let planned = env.plan(PERMISSIONS, &Value::Null, &config).await;
     assert_no_errors(&planned.diagnostics);
     let plan = env.decode(PERMISSIONS, &planned.planned_state);
-    assert!(plan.attribute("id").unwrap().is_unknown());
+    let id = format!("{user}:AUDIT_LOG_READ");
+    assert_eq!(
+        plan.attribute("id"),
+        Some(&s(&id)),
+        "known from the configuration"
+    );
     assert_eq!(
         plan.attribute("authoritative"),
         Some(&b(false)),
@@ -36,7 +41,7 @@ async fn grant_leaves_other_permissions_alone_plans_empty_and_destroy_removes_on
     );
 
     let state = env.converge(PERMISSIONS, &Value::Null, &config).await;
-    assert_eq!(state.attribute("id"), Some(&s(&user.to_string())));
+    assert_eq!(state.attribute("id"), Some(&s(&id)));
     assert_eq!(
         env.permissions_of(user).await,
         ["AUDIT_LOG_READ", "TUNNEL_MANAGE"]
@@ -160,35 +165,64 @@ async fn a_deleted_user_makes_the_resource_gone() {
 }
 
 #[tokio::test]
-async fn import_by_user_id_reproduces_the_applied_state() {
+async fn importing_the_id_reproduces_the_applied_state() {
     let env = Env::new().await;
-    let user = env.new_user("imp@example.com", &[]).await;
-    let state = env
-        .converge(
-            PERMISSIONS,
-            &Value::Null,
-            &config(&env, user, &["AUDIT_LOG_READ", "TUNNEL_MANAGE"], None),
-        )
+    let user = env
+        .new_user("imp@example.com", &["FEATURE_FLAG_MANAGE"])
         .await;
-    let (imported, diagnostics) = env.import(PERMISSIONS, &user.to_string()).await;
-    assert_no_errors(&diagnostics);
-    assert_eq!(imported, state);
-
-    // The listed form manages only the names given.
-    let (imported, diagnostics) = env
-        .import(PERMISSIONS, &format!("{user}:AUDIT_LOG_READ"))
-        .await;
-    assert_no_errors(&diagnostics);
-    assert_eq!(
-        strings(imported.attribute("permissions")),
-        ["AUDIT_LOG_READ"]
-    );
+    for authoritative in [false, true] {
+        let config = config(
+            &env,
+            user,
+            &["AUDIT_LOG_READ", "TUNNEL_MANAGE"],
+            Some(authoritative),
+        );
+        let state = env.converge(PERMISSIONS, &Value::Null, &config).await;
+        let id = state.attribute("id").unwrap().as_str().unwrap().to_owned();
+        let expected = if authoritative {
+            user.to_string()
+        } else {
+            format!("{user}:AUDIT_LOG_READ,TUNNEL_MANAGE")
+        };
+        assert_eq!(id, expected);
+        let (imported, diagnostics) = env.import(PERMISSIONS, &id).await;
+        assert_no_errors(&diagnostics);
+        assert_eq!(imported, state, "import {id}");
+        env.converge(PERMISSIONS, &state, &Value::Null).await;
+    }
 
     let (_, diagnostics) = env.import(PERMISSIONS, "jane").await;
     assert!(text(&diagnostics).contains("Invalid import ID"));
     let (gone, diagnostics) = env.import(PERMISSIONS, "999999").await;
     assert_no_errors(&diagnostics);
     assert_eq!(gone, Value::Null, "Terraform reports a missing object");
+}
+
+#[tokio::test]
+async fn switching_authoritative_off_keeps_what_the_user_holds() {
+    let env = Env::new().await;
+    let user = env.new_user("switch@example.com", &[]).await;
+    // Imported as a whole: authoritative, everything the user holds.
+    env.set_permissions_behind_terraforms_back(user, &["AUDIT_LOG_READ", "TUNNEL_MANAGE"])
+        .await;
+    let (imported, diagnostics) = env.import(PERMISSIONS, &user.to_string()).await;
+    assert_no_errors(&diagnostics);
+    assert_eq!(imported.attribute("authoritative"), Some(&b(true)));
+    assert_eq!(
+        strings(imported.attribute("permissions")),
+        ["AUDIT_LOG_READ", "TUNNEL_MANAGE"]
+    );
+    // Managing only AUDIT_LOG_READ from now on releases TUNNEL_MANAGE instead of removing it.
+    let loose = config(&env, user, &["AUDIT_LOG_READ"], None);
+    let state = env.converge(PERMISSIONS, &imported, &loose).await;
+    assert_eq!(
+        state.attribute("id"),
+        Some(&s(&format!("{user}:AUDIT_LOG_READ")))
+    );
+    assert_eq!(
+        env.permissions_of(user).await,
+        ["AUDIT_LOG_READ", "TUNNEL_MANAGE"]
+    );
 }
 
 #[tokio::test]
