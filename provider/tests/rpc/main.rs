@@ -8,10 +8,12 @@
 //! | `tenant_permissions` | `tinesaudit_tenant_permissions`: lifecycle, drift, authoritative, import, refusals |
 //! | `api_key` | `tinesaudit_api_key`: store, rotate, revoke, import, validation |
 //! | `data_sources` | `tinesaudit_user`, `tinesaudit_users`, `tinesaudit_tenant`, `tinesaudit_audit_logs` |
+//! | `docs` | `provider/docs/` generated from the schemas and `examples/`, checked for staleness |
 //! | `secret_leak` | the managed key and the provider's key never in logs, diagnostics or (write-only) state |
 
 mod api_key;
 mod data_sources;
+mod docs;
 mod provider_config;
 mod secret_leak;
 mod tenant_permissions;
