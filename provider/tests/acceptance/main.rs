@@ -10,10 +10,12 @@
 //! | `tenant_permissions` | create → empty plan; import-verify; drift re-add; authoritative vs not; user deleted |
 //! | `api_key` | store, import-verify, rotation, revoked key, on `secret_wo` (1.11+) and `secret` (every CLI) |
 //! | `data_sources` | the four data sources in one configuration |
+//! | `examples` | every file in `examples/` passes `terraform validate` (1.11+) |
 //! | `secret_leak` | the provider binary launched by Terraform at `TF_LOG=trace`: no key in any file of the run |
 
 mod api_key;
 mod data_sources;
+mod examples;
 mod secret_leak;
 mod support;
 mod tenant_permissions;
