@@ -20,7 +20,9 @@
 //! * **Refresh** reads the secret back and checks it: a key Tines rejects (401, revoked) makes the resource
 //!   gone, with a warning, so the plan proposes to store a new one; a lost permission shows in
 //!   `can_read_audit_logs`. A deleted secret makes the resource gone too.
-//! * **Destroy** deletes the secret (after `recovery_window_in_days`); the key itself stays in Tines.
+//! * **Destroy** deletes the secret (after `recovery_window_in_days`); the key itself stays in Tines. Once
+//!   refresh found the key revoked, Terraform no longer tracks the secret: the next create takes it over,
+//!   and a destroy leaves it.
 //! * **Import** by the secret's name or ARN.
 //!
 //! The key is written as `secret_wo` on Terraform 1.11 and later, where it never reaches plan or state; older
@@ -159,7 +161,9 @@ impl Resource for ApiKeyResource {
                     .required()
                     .description(
                         "The name of the AWS Secrets Manager secret that holds the key, created by this \
-                         resource. Changing it moves the key to a new secret.",
+                         resource. Changing it moves the key to a new secret. A secret of that name this \
+                         provider made before (one left behind when a revoked key made the resource gone, \
+                         or one scheduled for deletion) is taken over; any other is an error.",
                     )
                     .validator(validator::regex_matches(
                         r"^[A-Za-z0-9/_+=.@-]{1,512}$",
