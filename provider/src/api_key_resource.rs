@@ -1,0 +1,879 @@
+//! Resource `tinesaudit_api_key`: a Tines API key made in the Tines UI, checked against the tenant and handed
+//! to the pipeline through an AWS Secrets Manager secret.
+//!
+//! ```hcl
+//! resource "tinesaudit_api_key" "pipeline" {
+//!   name              = "secops-audit-pipeline"    # the key's name in Tines
+//!   secret_wo         = var.pipeline_key           # Terraform 1.11+; never stored in state
+//!   secret_wo_version = 1                          # bump to store a new key
+//!   secret_name       = "tinesaudit/pipeline-key"  # the Secrets Manager secret the runner reads
+//! }
+//! ```
+//!
+//! Tines has no API to create keys, so this resource manages what can be managed:
+//!
+//! * **Apply** checks the key (`GET /api/v1/info`, then one audit-log page), then stores it as the secret's
+//!   string. Computed: `can_read_audit_logs` (the key's user is a tenant owner or holds AUDIT_LOG_READ),
+//!   `user_id` (the service-account user named after the key, found with the provider's tenant-owner key),
+//!   `secret_arn`.
+//! * **Rotation**: bump `secret_wo_version` (or change `secret`) to check and store the new key in place.
+//! * **Refresh** reads the secret back and checks it: a key Tines rejects (401, revoked) makes the resource
+//!   gone, with a warning, so the plan proposes to store a new one; a lost permission shows in
+//!   `can_read_audit_logs`. A deleted secret makes the resource gone too.
+//! * **Destroy** deletes the secret (after `recovery_window_in_days`); the key itself stays in Tines. Once
+//!   refresh found the key revoked, Terraform no longer tracks the secret: the next create takes it over,
+//!   and a destroy leaves it.
+//! * **Import** by the secret's name or ARN.
+//!
+//! The key is written as `secret_wo` on Terraform 1.11 and later, where it never reaches plan or state; older
+//! CLIs refuse write-only attributes and must use the sensitive `secret`, which Terraform keeps in state.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tfplugin_framework::diag::{Diagnostic, Diagnostics};
+use tfplugin_framework::path::AttrPath;
+use tfplugin_framework::resource::{
+    Capabilities, CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, ImportState,
+    ImportStateRequest, ImportStateResponse, ModifyPlan, ModifyPlanRequest, ModifyPlanResponse,
+    ReadRequest, ReadResponse, UpdateRequest, UpdateResponse, ValidateConfig,
+    ValidateConfigRequest, ValidateConfigResponse,
+};
+use tfplugin_framework::schema::{Attribute, Schema};
+use tfplugin_framework::validator::{ValidateRequest, Validator};
+use tfplugin_framework::value::SchemaValue;
+use tfplugin_framework::{Configure, Known, ProviderData, Resource, plan_modifier, validator};
+use tines_client::AuditLogQuery;
+
+use crate::clients::{ProviderClients, TinesAccess, configured};
+use crate::secret_store::{SecretInfo, SecretStore, SecretValue};
+use crate::tines_errors::admin_api_error;
+
+const MANAGED_BY_TAG: &str = "tinesaudit:managed-by";
+const MANAGED_BY: &str = "terraform-provider-tinesaudit";
+const KEY_NAME_TAG: &str = "tinesaudit:key-name";
+const RECOVERY_WINDOW_TAG: &str = "tinesaudit:recovery-window-days";
+const DEFAULT_RECOVERY_WINDOW_DAYS: i64 = 30;
+
+#[derive(Default)]
+pub struct ApiKeyResource {
+    clients: Option<Arc<ProviderClients>>,
+}
+
+/// The resource's attributes in a plan, and in a state after create or update. `secret_wo` is always null
+/// here (write-only values live only in the configuration). No `Debug`: `secret` is the key.
+#[derive(Clone, Serialize, Deserialize)]
+struct ApiKeyModel {
+    id: Known<String>,
+    name: String,
+    secret_wo: Option<String>,
+    secret_wo_version: Option<i64>,
+    secret: Option<String>,
+    secret_name: String,
+    recovery_window_in_days: i64,
+    secret_arn: Known<String>,
+    user_id: Known<Option<i64>>,
+    can_read_audit_logs: Known<bool>,
+}
+
+/// A stored state, which after an import holds only `id`; also what refresh writes back.
+#[derive(Serialize, Deserialize)]
+struct StoredModel {
+    id: Option<String>,
+    name: Option<String>,
+    secret_wo: Option<String>,
+    secret_wo_version: Option<i64>,
+    secret: Option<String>,
+    secret_name: Option<String>,
+    recovery_window_in_days: Option<i64>,
+    secret_arn: Option<String>,
+    user_id: Option<i64>,
+    can_read_audit_logs: Option<bool>,
+}
+
+impl Resource for ApiKeyResource {
+    fn type_name(&self, provider_type_name: &str) -> String {
+        format!("{provider_type_name}_api_key")
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new()
+            .description(
+                "A Tines API key made in the Tines UI (Tines has no API to create keys), checked against the \
+                 tenant and stored in an AWS Secrets Manager secret for the pipeline's runner. Refresh checks \
+                 the stored key: a revoked key makes the resource gone, so the plan asks for a new one.",
+            )
+            .attribute(
+                "id",
+                Attribute::string()
+                    .computed()
+                    .description("The secret's ARN; `terraform import` takes the secret's name or ARN.")
+                    .plan_modifier(plan_modifier::use_state_for_unknown()),
+            )
+            .attribute(
+                "name",
+                Attribute::string()
+                    .required()
+                    .description(
+                        "The key's name in Tines. Tines names the key's service-account user after it, \
+                         which is how `user_id` is found.",
+                    )
+                    .validator(validator::string_length(1, 255)),
+            )
+            .attribute(
+                "secret_wo",
+                Attribute::string()
+                    .optional()
+                    .sensitive()
+                    .write_only()
+                    .description(
+                        "The key's secret, as Tines showed it once. Write-only (Terraform 1.11 and later): \
+                         it is never stored in plan or state, so set `secret_wo_version` with it and change \
+                         that to store a new key. Conflicts with `secret`.",
+                    )
+                    .validator(KeyShape),
+            )
+            .attribute(
+                "secret_wo_version",
+                Attribute::int64()
+                    .optional()
+                    .description(
+                        "Goes with `secret_wo`: any number; changing it checks and stores the current \
+                         `secret_wo` (rotation).",
+                    ),
+            )
+            .attribute(
+                "secret",
+                Attribute::string()
+                    .optional()
+                    .sensitive()
+                    .description(
+                        "The key's secret, for Terraform older than 1.11, which cannot use `secret_wo`. \
+                         Terraform keeps it in state (marked sensitive). Changing it stores the new key. \
+                         Conflicts with `secret_wo`.",
+                    )
+                    .validator(KeyShape),
+            )
+            .attribute(
+                "secret_name",
+                Attribute::string()
+                    .required()
+                    .description(
+                        "The name of the AWS Secrets Manager secret that holds the key, created by this \
+                         resource. Changing it moves the key to a new secret. A secret of that name this \
+                         provider made before (one left behind when a revoked key made the resource gone, \
+                         or one scheduled for deletion) is taken over; any other is an error.",
+                    )
+                    .validator(validator::regex_matches(
+                        r"^[A-Za-z0-9/_+=.@-]{1,512}$",
+                        "must be 1 to 512 letters, digits and /_+=.@- characters",
+                    ))
+                    .plan_modifier(plan_modifier::requires_replace()),
+            )
+            .attribute(
+                "recovery_window_in_days",
+                Attribute::int64()
+                    .optional()
+                    .computed()
+                    .default(DEFAULT_RECOVERY_WINDOW_DAYS)
+                    .description(
+                        "How long Secrets Manager keeps the secret restorable after destroy: 7 to 30 days, \
+                         or 0 to delete it at once. Default 30.",
+                    )
+                    .validator(RecoveryWindow),
+            )
+            .attribute(
+                "secret_arn",
+                Attribute::string()
+                    .computed()
+                    .description("The secret's ARN, for the runner's settings and IAM policies.")
+                    .plan_modifier(plan_modifier::use_state_for_unknown()),
+            )
+            .attribute(
+                "user_id",
+                Attribute::int64().computed().description(
+                    "The id of the key's service-account user (the user whose first name is `name`), to \
+                     grant it permissions with `tinesaudit_tenant_permissions`. Null when no such user is \
+                     listed, e.g. for a personal key.",
+                ),
+            )
+            .attribute(
+                "can_read_audit_logs",
+                Attribute::bool().computed().description(
+                    "Whether the key can read audit logs now: its user is a tenant owner or holds \
+                     AUDIT_LOG_READ. Checked on every refresh.",
+                ),
+            )
+    }
+
+    async fn create(&self, request: CreateRequest, response: &mut CreateResponse) {
+        self.create_checked(request, response).await;
+        // Nothing was made, or nothing Terraform could track: record nothing.
+        if response.diagnostics.has_error() {
+            response.state.remove();
+        }
+    }
+
+    async fn read(&self, request: ReadRequest, response: &mut ReadResponse) {
+        let diags = &mut response.diagnostics;
+        let Some(clients) = configured(&self.clients, diags) else {
+            return;
+        };
+        let Some(stored) = request.state.get::<StoredModel>(diags) else {
+            return;
+        };
+        let Some(id) = stored.id.clone().or_else(|| stored.secret_arn.clone()) else {
+            return diags.error(
+                "Invalid state",
+                "The state has no id. This is a bug in the provider.",
+            );
+        };
+        let Some(store) = clients.secrets(diags).await else {
+            return;
+        };
+        let info = match store.describe(&id).await {
+            Ok(Some(info)) if !info.deleted => info,
+            // Deleted, or scheduled for deletion: gone; Terraform reports it and plans to store the key again.
+            Ok(_) => return response.state.remove(),
+            Err(e) => return diags.error("Cannot read the secret", format!("Secret {id}: {e}")),
+        };
+        let secret = match store.value(&info.arn).await {
+            Ok(Some(secret)) => secret,
+            Ok(None) => return response.state.remove(),
+            Err(e) => {
+                return diags.error(
+                    "Cannot read the secret",
+                    format!("Secret {}: {e}", info.name),
+                );
+            }
+        };
+        let Some(tines) = clients.tines(diags) else {
+            return;
+        };
+        let can_read = match check_key(tines, &secret).await {
+            Ok(KeyCheck::Accepted {
+                can_read_audit_logs,
+            }) => can_read_audit_logs,
+            Ok(KeyCheck::Rejected) => {
+                diags.warning(
+                    "Tines API key revoked",
+                    format!(
+                        "Tines no longer accepts the API key stored in secret {}: it was revoked, or its \
+                         service account was deleted. The resource is planned to be created again: make a \
+                         new key in Tines, then set it in secret_wo and bump secret_wo_version (or set \
+                         secret on Terraform older than 1.11).",
+                        info.name
+                    ),
+                );
+                return response.state.remove();
+            }
+            Err(e) => {
+                return diags.error(
+                    "Cannot check the API key",
+                    format!(
+                        "Checking the key stored in secret {} failed: {e}",
+                        info.name
+                    ),
+                );
+            }
+        };
+        let name = stored
+            .name
+            .clone()
+            .or_else(|| info.tags.get(KEY_NAME_TAG).cloned());
+        let user_id = match &name {
+            Some(name) => match lookup_user_id(tines, name).await {
+                Ok(found) => found,
+                Err(warning) => {
+                    diags.push(warning);
+                    stored.user_id
+                }
+            },
+            None => stored.user_id,
+        };
+        let recovery_window = stored
+            .recovery_window_in_days
+            .or_else(|| {
+                info.tags
+                    .get(RECOVERY_WINDOW_TAG)
+                    .and_then(|d| d.parse().ok())
+            })
+            .unwrap_or(DEFAULT_RECOVERY_WINDOW_DAYS);
+        let refreshed = StoredModel {
+            id: Some(info.arn.clone()),
+            name,
+            secret_wo: None,
+            secret_wo_version: stored.secret_wo_version,
+            // Kept only where the configuration uses `secret`: refreshed so a changed secret shows as drift.
+            secret: stored.secret.as_ref().map(|_| secret.expose().to_owned()),
+            secret_name: Some(info.name.clone()),
+            recovery_window_in_days: Some(recovery_window),
+            secret_arn: Some(info.arn),
+            user_id,
+            can_read_audit_logs: Some(can_read),
+        };
+        response.state.set(&refreshed, &mut response.diagnostics);
+    }
+
+    async fn update(&self, request: UpdateRequest, response: &mut UpdateResponse) {
+        let diags = &mut response.diagnostics;
+        let Some(clients) = configured(&self.clients, diags) else {
+            return;
+        };
+        let (Some(plan), Some(prior)) = (
+            request.plan.get::<ApiKeyModel>(diags),
+            request.state.get::<ApiKeyModel>(diags),
+        ) else {
+            return;
+        };
+        let Some(arn) = prior.secret_arn.value().cloned() else {
+            return diags.error(
+                "Invalid state",
+                "The state has no secret_arn. This is a bug in the provider.",
+            );
+        };
+        let Some(tines) = clients.tines(diags) else {
+            return;
+        };
+        let Some(store) = clients.secrets(diags).await else {
+            return;
+        };
+        let new_secret = if secret_changes(&plan, &prior) {
+            let Some(secret) = configured_secret(&request.config, diags) else {
+                return diags.error(
+                    "Missing secret",
+                    "Set secret_wo (Terraform 1.11+) or secret to the key's secret.",
+                );
+            };
+            Some(secret)
+        } else {
+            None
+        };
+        let can_read = match &new_secret {
+            Some((secret, attribute)) => {
+                let Some(can_read) = check_new_key(tines, secret, attribute, diags).await else {
+                    return;
+                };
+                if let Err(e) = store.put_value(&arn, secret).await {
+                    return diags.error("Cannot store the new key", format!("Secret {arn}: {e}"));
+                }
+                tracing::debug!(secret_arn = %arn, "stored a new Tines API key in Secrets Manager");
+                can_read
+            }
+            None => match plan.can_read_audit_logs {
+                Known::Value(known) => known,
+                Known::Unknown => {
+                    let Some(stored) = stored_secret(&store, &arn, diags).await else {
+                        return;
+                    };
+                    match check_key(tines, &stored).await {
+                        Ok(KeyCheck::Accepted {
+                            can_read_audit_logs,
+                        }) => can_read_audit_logs,
+                        Ok(KeyCheck::Rejected) => {
+                            return diags.error(
+                                "Tines rejected the API key",
+                                format!(
+                                    "Tines no longer accepts the key stored in secret {}. Set a new key and \
+                                     bump secret_wo_version (or change secret).",
+                                    plan.secret_name
+                                ),
+                            );
+                        }
+                        Err(e) => return diags.error("Cannot check the API key", e.to_string()),
+                    }
+                }
+            },
+        };
+        let retagged = plan.name != prior.name
+            || plan.recovery_window_in_days != prior.recovery_window_in_days;
+        if retagged && let Err(e) = store.tag(&arn, &secret_tags(&plan)).await {
+            return diags.error("Cannot tag the secret", format!("Secret {arn}: {e}"));
+        }
+        let user_id = match plan.user_id {
+            Known::Value(kept) => kept,
+            Known::Unknown => find_user_id(tines, &plan.name, diags).await,
+        };
+        let state = ApiKeyModel {
+            id: Known::Value(arn.clone()),
+            secret_arn: Known::Value(arn),
+            user_id: Known::Value(user_id),
+            can_read_audit_logs: Known::Value(can_read),
+            ..plan
+        };
+        response.state.set(&state, &mut response.diagnostics);
+    }
+
+    async fn delete(&self, request: DeleteRequest, response: &mut DeleteResponse) {
+        let diags = &mut response.diagnostics;
+        let Some(clients) = configured(&self.clients, diags) else {
+            return;
+        };
+        let Some(state) = request.state.get::<ApiKeyModel>(diags) else {
+            return;
+        };
+        let Some(id) = state.secret_arn.value().or(state.id.value()).cloned() else {
+            return;
+        };
+        let Some(store) = clients.secrets(diags).await else {
+            return;
+        };
+        if let Err(e) = store.delete(&id, state.recovery_window_in_days).await {
+            diags.error("Cannot delete the secret", format!("Secret {id}: {e}"));
+        }
+    }
+
+    fn capabilities(capabilities: Capabilities<Self>) -> Capabilities<Self> {
+        capabilities
+            .configure()
+            .import_state()
+            .validate_config()
+            .modify_plan()
+    }
+}
+
+impl ApiKeyResource {
+    async fn create_checked(&self, request: CreateRequest, response: &mut CreateResponse) {
+        let diags = &mut response.diagnostics;
+        let Some(clients) = configured(&self.clients, diags) else {
+            return;
+        };
+        let Some(plan) = request.plan.get::<ApiKeyModel>(diags) else {
+            return;
+        };
+        let Some((secret, attribute)) = configured_secret(&request.config, diags) else {
+            return diags.error(
+                "Missing secret",
+                "Set secret_wo (Terraform 1.11+) or secret to the key's secret.",
+            );
+        };
+        let Some(tines) = clients.tines(diags) else {
+            return;
+        };
+        let Some(can_read) = check_new_key(tines, &secret, attribute, diags).await else {
+            return;
+        };
+        let user_id = find_user_id(tines, &plan.name, diags).await;
+        let Some(store) = clients.secrets(diags).await else {
+            return;
+        };
+        let Some(arn) = store_new_secret(&store, &plan, &secret, diags).await else {
+            return;
+        };
+        tracing::debug!(secret_arn = %arn, key = %plan.name, "stored the Tines API key in Secrets Manager");
+        let state = ApiKeyModel {
+            id: Known::Value(arn.clone()),
+            secret_arn: Known::Value(arn),
+            user_id: Known::Value(user_id),
+            can_read_audit_logs: Known::Value(can_read),
+            ..plan
+        };
+        response.state.set(&state, &mut response.diagnostics);
+    }
+}
+
+impl Configure for ApiKeyResource {
+    fn configure(&mut self, data: &ProviderData, diags: &mut Diagnostics) {
+        self.clients = ProviderClients::from_data(data, diags);
+    }
+}
+
+impl ImportState for ApiKeyResource {
+    async fn import_state(&self, request: ImportStateRequest, response: &mut ImportStateResponse) {
+        if request.id.trim().is_empty() {
+            return response.diagnostics.error(
+                "Invalid import ID",
+                "Expected the name or ARN of the Secrets Manager secret that holds the key.",
+            );
+        }
+        response.passthrough_id("id", &request);
+    }
+}
+
+impl ValidateConfig for ApiKeyResource {
+    fn validate_config(
+        &self,
+        request: &ValidateConfigRequest,
+        response: &mut ValidateConfigResponse,
+    ) {
+        let diags = &mut response.diagnostics;
+        let get_string = |name: &str, diags: &mut Diagnostics| {
+            request
+                .config
+                .get_attr::<Known<Option<String>>>(&AttrPath::attr(name), diags)
+        };
+        let (Some(secret_wo), Some(secret)) =
+            (get_string("secret_wo", diags), get_string("secret", diags))
+        else {
+            return;
+        };
+        let Some(version) = request
+            .config
+            .get_attr::<Known<Option<i64>>>(&AttrPath::attr("secret_wo_version"), diags)
+        else {
+            return;
+        };
+        let set = |v: &Known<Option<String>>| !matches!(v, Known::Value(None));
+        if set(&secret_wo) && set(&secret) {
+            diags.attribute_error(
+                AttrPath::attr("secret"),
+                "Conflicting secrets",
+                "Set either secret_wo (Terraform 1.11+, kept out of state) or secret (older CLIs), not both.",
+            );
+        }
+        if !set(&secret_wo) && !set(&secret) {
+            diags.error(
+                "Missing secret",
+                "Set secret_wo with secret_wo_version (Terraform 1.11+, kept out of state), or secret on older \
+                 CLIs, to the key's secret as Tines showed it.",
+            );
+        }
+        if set(&secret_wo) && matches!(version, Known::Value(None)) {
+            diags.attribute_error(
+                AttrPath::attr("secret_wo_version"),
+                "Missing secret_wo_version",
+                "Set secret_wo_version with secret_wo, and change it whenever the key changes: Terraform keeps \
+                 no copy of a write-only value to compare.",
+            );
+        }
+        if !set(&secret_wo) && matches!(version, Known::Value(Some(_))) {
+            diags.attribute_error(
+                AttrPath::attr("secret_wo_version"),
+                "secret_wo_version without secret_wo",
+                "secret_wo_version only counts versions of secret_wo; remove it, or set secret_wo.",
+            );
+        }
+    }
+}
+
+impl ModifyPlan for ApiKeyResource {
+    /// The service-account user does not change while the name does not: keep `user_id` known through a
+    /// rotation, so that a `tinesaudit_tenant_permissions` using it is not replaced.
+    async fn modify_plan(&self, request: ModifyPlanRequest, response: &mut ModifyPlanResponse) {
+        if request.plan.is_null() || request.state.is_null() {
+            return;
+        }
+        let diags = &mut response.diagnostics;
+        let name = AttrPath::attr("name");
+        let user_id = AttrPath::attr("user_id");
+        let (Some(planned_name), Some(prior_name)) = (
+            request.plan.get_attr::<Known<Option<String>>>(&name, diags),
+            request.state.get_attr::<Option<String>>(&name, diags),
+        ) else {
+            return;
+        };
+        let planned_user = request.plan.get_attr::<Known<Option<i64>>>(&user_id, diags);
+        if planned_name == Known::Value(prior_name)
+            && planned_user == Some(Known::Unknown)
+            && let Some(prior_user) = request.state.get_attr::<Option<i64>>(&user_id, diags)
+        {
+            response.plan.set_attr(&user_id, &prior_user, diags);
+        }
+    }
+}
+
+/// The key from the configuration, and the attribute it came from.
+fn configured_secret(
+    config: &SchemaValue,
+    diags: &mut Diagnostics,
+) -> Option<(SecretValue, &'static str)> {
+    for attribute in ["secret_wo", "secret"] {
+        let value = config.get_attr::<Option<String>>(&AttrPath::attr(attribute), diags)?;
+        if let Some(value) = value {
+            return Some((SecretValue::new(value.trim()), attribute));
+        }
+    }
+    None
+}
+
+/// A new key is to be stored: `secret` changed, or `secret_wo_version` did (which includes switching from
+/// one attribute to the other).
+fn secret_changes(plan: &ApiKeyModel, prior: &ApiKeyModel) -> bool {
+    plan.secret != prior.secret || plan.secret_wo_version != prior.secret_wo_version
+}
+
+fn secret_tags(plan: &ApiKeyModel) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (MANAGED_BY_TAG.to_owned(), MANAGED_BY.to_owned()),
+        (KEY_NAME_TAG.to_owned(), plan.name.clone()),
+        (
+            RECOVERY_WINDOW_TAG.to_owned(),
+            plan.recovery_window_in_days.to_string(),
+        ),
+    ])
+}
+
+/// Creates the secret, or takes over one this provider made before (one left behind when refresh found its
+/// key revoked, or one scheduled for deletion by an earlier destroy). Answers the ARN.
+async fn store_new_secret(
+    store: &SecretStore,
+    plan: &ApiKeyModel,
+    secret: &SecretValue,
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    let description = format!(
+        "Tines API key {:?} for the tinesaudit audit-log pipeline; managed by Terraform.",
+        plan.name
+    );
+    let tags = secret_tags(plan);
+    let failed = |diags: &mut Diagnostics, e: &dyn std::fmt::Display| {
+        diags.error(
+            "Cannot store the key in Secrets Manager",
+            format!("Secret {}: {e}", plan.secret_name),
+        );
+    };
+    match store
+        .create(&plan.secret_name, &description, secret, &tags)
+        .await
+    {
+        Ok(arn) => return Some(arn),
+        Err(e) if e.already_exists() => {}
+        Err(e) => {
+            failed(diags, &e);
+            return None;
+        }
+    }
+    let info: SecretInfo = match store.describe(&plan.secret_name).await {
+        Ok(Some(info)) => info,
+        Ok(None) => {
+            failed(diags, &"it exists, then could not be found; try again");
+            return None;
+        }
+        Err(e) => {
+            failed(diags, &e);
+            return None;
+        }
+    };
+    if info.tags.get(MANAGED_BY_TAG).map(String::as_str) != Some(MANAGED_BY) {
+        diags.attribute_error(
+            AttrPath::attr("secret_name"),
+            "Secret already exists",
+            format!(
+                "Secrets Manager already has a secret named {:?} that this provider did not create. Import it \
+                 (terraform import <address> {}) or choose another secret_name.",
+                plan.secret_name, info.arn
+            ),
+        );
+        return None;
+    }
+    if info.deleted
+        && let Err(e) = store.restore(&info.arn).await
+    {
+        failed(diags, &e);
+        return None;
+    }
+    if let Err(e) = store.put_value(&info.arn, secret).await {
+        failed(diags, &e);
+        return None;
+    }
+    if let Err(e) = store.tag(&info.arn, &tags).await {
+        failed(diags, &e);
+        return None;
+    }
+    Some(info.arn)
+}
+
+/// The key currently stored in the secret.
+async fn stored_secret(
+    store: &SecretStore,
+    arn: &str,
+    diags: &mut Diagnostics,
+) -> Option<SecretValue> {
+    match store.value(arn).await {
+        Ok(Some(secret)) => Some(secret),
+        Ok(None) => {
+            diags.error(
+                "Secret not found",
+                format!("Secret {arn} no longer exists or is scheduled for deletion; refresh to recreate it."),
+            );
+            None
+        }
+        Err(e) => {
+            diags.error("Cannot read the secret", format!("Secret {arn}: {e}"));
+            None
+        }
+    }
+}
+
+/// What Tines says about a key.
+enum KeyCheck {
+    Accepted {
+        can_read_audit_logs: bool,
+    },
+    /// 401: unknown to the tenant, or revoked.
+    Rejected,
+}
+
+/// Asks Tines about `key`: `/api/v1/info` proves it works, one audit-log page whether it may read them.
+async fn check_key(
+    tines: &TinesAccess,
+    key: &SecretValue,
+) -> Result<KeyCheck, tines_client::Error> {
+    let client = tines.client_with_key(key.expose())?;
+    match client.info().await {
+        Ok(_) => {}
+        Err(e) if e.is_unauthorized() => return Ok(KeyCheck::Rejected),
+        Err(e) => return Err(e),
+    }
+    let one_record = AuditLogQuery {
+        per_page: Some(1),
+        page: Some(1),
+        ..AuditLogQuery::default()
+    };
+    match client.audit_logs_page(&one_record).await {
+        Ok(_) => Ok(KeyCheck::Accepted {
+            can_read_audit_logs: true,
+        }),
+        Err(e) if e.is_forbidden() => Ok(KeyCheck::Accepted {
+            can_read_audit_logs: false,
+        }),
+        Err(e) if e.is_unauthorized() => Ok(KeyCheck::Rejected),
+        Err(e) => Err(e),
+    }
+}
+
+/// Checks a key about to be stored; an error under `attribute` when Tines rejects it.
+async fn check_new_key(
+    tines: &TinesAccess,
+    key: &SecretValue,
+    attribute: &str,
+    diags: &mut Diagnostics,
+) -> Option<bool> {
+    match check_key(tines, key).await {
+        Ok(KeyCheck::Accepted {
+            can_read_audit_logs,
+        }) => Some(can_read_audit_logs),
+        Ok(KeyCheck::Rejected) => {
+            diags.attribute_error(
+                AttrPath::attr(attribute),
+                "Tines rejected the API key",
+                format!(
+                    "Tines answered 401 to the key in {attribute}: it is not a key of {}, or it was revoked. \
+                     Nothing was stored.",
+                    tines.tenant()
+                ),
+            );
+            None
+        }
+        Err(e) if e.is_invalid_config() => {
+            diags.attribute_error(
+                AttrPath::attr(attribute),
+                "Invalid API key",
+                format!(
+                    "{attribute} is not an API key: it may contain only visible ASCII characters."
+                ),
+            );
+            None
+        }
+        Err(e) => {
+            diags.error("Cannot check the API key", e.to_string());
+            None
+        }
+    }
+}
+
+/// The key's service-account user, or null with a warning when it cannot be found.
+async fn find_user_id(tines: &TinesAccess, name: &str, diags: &mut Diagnostics) -> Option<i64> {
+    match lookup_user_id(tines, name).await {
+        Ok(found) => {
+            if found.is_none() {
+                diags.attribute_warning(
+                    AttrPath::attr("name"),
+                    "Service-account user not found",
+                    format!(
+                        "No Tines user is named {name:?}, so user_id is null. Service, tenant-owner and team \
+                         keys have a service-account user named after the key; check that name matches the \
+                         key's name in Tines."
+                    ),
+                );
+            }
+            found
+        }
+        Err(warning) => {
+            diags.push(warning);
+            None
+        }
+    }
+}
+
+/// The one user whose first name is `name` (service accounts have no last name, which settles a tie);
+/// `Err` is a warning to show, since the key itself works without it.
+async fn lookup_user_id(tines: &TinesAccess, name: &str) -> Result<Option<i64>, Diagnostic> {
+    let users = match tines.admin().list_users().await {
+        Ok(users) => users,
+        Err(e) => {
+            let mut diagnostic =
+                admin_api_error("list users to find the key's service-account user", &e);
+            diagnostic.severity = tfplugin_framework::Severity::Warning;
+            return Err(diagnostic);
+        }
+    };
+    let named: Vec<_> = users.iter().filter(|u| u.first_name == name).collect();
+    let pick = match named.as_slice() {
+        [one] => Some(*one),
+        [] => None,
+        many => {
+            let service: Vec<_> = many.iter().filter(|u| u.last_name.is_empty()).collect();
+            match service.as_slice() {
+                [one] => Some(**one),
+                _ => {
+                    return Err(Diagnostic::warning(
+                        "Several users match the key's name",
+                        format!(
+                            "{} Tines users are named {name:?}, so user_id is null. Give the key a unique name.",
+                            many.len()
+                        ),
+                    )
+                    .at(AttrPath::attr("name")));
+                }
+            }
+        }
+    };
+    Ok(pick.map(|u| u.id as i64))
+}
+
+/// `secret_wo`, `secret`: what an HTTP header can carry. Messages never show the value.
+struct KeyShape;
+
+impl Validator for KeyShape {
+    fn validate(&self, request: &ValidateRequest<'_>, diags: &mut Diagnostics) {
+        let Some(key) = request.value.as_str() else {
+            return;
+        };
+        let key = key.trim();
+        if key.is_empty()
+            || key
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
+        {
+            diags.attribute_error(
+                request.path.clone(),
+                "Invalid API key",
+                format!(
+                    "{} must be the key's secret as Tines showed it: visible ASCII characters, without \
+                     spaces.",
+                    request.path
+                ),
+            );
+        }
+    }
+}
+
+/// `recovery_window_in_days`: 0, or what Secrets Manager accepts, 7 to 30.
+struct RecoveryWindow;
+
+impl Validator for RecoveryWindow {
+    fn validate(&self, request: &ValidateRequest<'_>, diags: &mut Diagnostics) {
+        let Some(days) = request.value.as_number().and_then(|n| n.as_i64()) else {
+            return;
+        };
+        if days != 0 && !(7..=30).contains(&days) {
+            diags.attribute_error(
+                request.path.clone(),
+                "Invalid recovery window",
+                format!("Secrets Manager keeps deleted secrets 7 to 30 days; use 0 to delete at once. Got {days}."),
+            );
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! What configuring the provider hands to every resource and data source: the Tines client (and what is
+//! needed to build one for another key), lazy AWS access, and locks that serialise changes to one user.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_sdk_secretsmanager::config::{Credentials, Region};
+use tfplugin_framework::ProviderData;
+use tfplugin_framework::diag::Diagnostics;
+use tines_client::{Client, Config, RetryPolicy, Secret};
+use tokio::sync::{OnceCell, OwnedMutexGuard};
+use tracing::instrument::WithSubscriber as _;
+
+use crate::secret_store::SecretStore;
+
+/// The provider's data, shared by all resources and data sources of one configured provider.
+pub struct ProviderClients {
+    /// `None` while the provider configuration is not known (it refers to resources not yet created).
+    tines: Option<TinesAccess>,
+    aws: AwsAccess,
+    users: UserLocks,
+}
+
+impl ProviderClients {
+    pub fn new(tines: Option<TinesAccess>, aws: AwsAccess) -> Self {
+        Self {
+            tines,
+            aws,
+            users: UserLocks::default(),
+        }
+    }
+
+    /// The provider data as a resource gets it, or an error saying it is something else.
+    pub fn from_data(data: &ProviderData, diags: &mut Diagnostics) -> Option<Arc<ProviderClients>> {
+        match data.get::<Arc<ProviderClients>>() {
+            Some(clients) => Some(Arc::clone(clients)),
+            None => {
+                diags.error(
+                    "Unexpected provider data",
+                    "The provider handed over something other than its clients. This is a bug in the provider.",
+                );
+                None
+            }
+        }
+    }
+
+    /// The Tines side, or an error when the provider configuration is not known yet.
+    pub fn tines(&self, diags: &mut Diagnostics) -> Option<&TinesAccess> {
+        if self.tines.is_none() {
+            diags.error(
+                "Provider configuration not known yet",
+                "The tinesaudit provider's tenant or api_key refers to something Terraform only knows after \
+                 apply, so Tines cannot be reached during this plan. Give the provider values known at plan \
+                 time.",
+            );
+        }
+        self.tines.as_ref()
+    }
+
+    /// A Secrets Manager client, loading the AWS configuration on first use.
+    pub async fn secrets(&self, diags: &mut Diagnostics) -> Option<SecretStore> {
+        self.aws.secrets(diags).await
+    }
+
+    /// Holds changes to `user_id` from this provider one at a time: two resources granting permissions to
+    /// one user both read, modify and write the whole array, and must not interleave.
+    pub async fn lock_user(&self, user_id: u64) -> OwnedMutexGuard<()> {
+        self.users.lock(user_id).await
+    }
+}
+
+/// The provider's clients as a resource or data source holds them, or an error when it was never
+/// configured (the framework configures it before every operation that needs it).
+pub fn configured<'a>(
+    clients: &'a Option<Arc<ProviderClients>>,
+    diags: &mut Diagnostics,
+) -> Option<&'a ProviderClients> {
+    if clients.is_none() {
+        diags.error(
+            "Provider not configured",
+            "The tinesaudit provider was not configured before this operation. This is a bug in the provider.",
+        );
+    }
+    clients.as_deref()
+}
+
+/// The Tines client of the provider's key, and the settings to build one for another key.
+pub struct TinesAccess {
+    client: Client,
+    tenant: String,
+    request_timeout: Duration,
+    retry: RetryPolicy,
+}
+
+impl TinesAccess {
+    pub fn new(
+        client: Client,
+        tenant: String,
+        request_timeout: Duration,
+        retry: RetryPolicy,
+    ) -> Self {
+        Self {
+            client,
+            tenant,
+            request_timeout,
+            retry,
+        }
+    }
+
+    /// The client that uses the provider's (tenant-owner) key.
+    pub fn admin(&self) -> &Client {
+        &self.client
+    }
+
+    /// The tenant URL as configured.
+    pub fn tenant(&self) -> &str {
+        &self.tenant
+    }
+
+    /// A client for the same tenant with the same budgets, using `key`: to check a key the pipeline uses.
+    pub fn client_with_key(&self, key: &str) -> Result<Client, tines_client::Error> {
+        Client::new(
+            Config::new(self.tenant.clone(), Secret::new(key))
+                .request_timeout(self.request_timeout)
+                .retry(self.retry),
+        )
+    }
+}
+
+/// The AWS settings, and the AWS configuration loaded from them the first time a resource needs it: most
+/// runs never touch AWS, and loading walks the credential chain.
+pub struct AwsAccess {
+    /// `None` while the provider's AWS settings are not known yet.
+    settings: Option<AwsSettings>,
+    loaded: OnceCell<aws_config::SdkConfig>,
+}
+
+struct AwsSettings {
+    region: Option<String>,
+    endpoint_url: Option<String>,
+    credentials: Option<Credentials>,
+}
+
+impl AwsAccess {
+    pub fn new(
+        region: Option<String>,
+        endpoint_url: Option<String>,
+        credentials: Option<Credentials>,
+    ) -> Self {
+        Self {
+            settings: Some(AwsSettings {
+                region,
+                endpoint_url,
+                credentials,
+            }),
+            loaded: OnceCell::new(),
+        }
+    }
+
+    pub fn pending() -> Self {
+        Self {
+            settings: None,
+            loaded: OnceCell::new(),
+        }
+    }
+
+    async fn secrets(&self, diags: &mut Diagnostics) -> Option<SecretStore> {
+        let Some(settings) = &self.settings else {
+            diags.error(
+                "Provider configuration not known yet",
+                "The tinesaudit provider's aws_region or aws_endpoint_url refers to something Terraform only \
+                 knows after apply.",
+            );
+            return None;
+        };
+        let config = self
+            .loaded
+            .get_or_init(|| async {
+                let mut loader = aws_config::defaults(BehaviorVersion::latest());
+                if let Some(region) = &settings.region {
+                    loader = loader.region(Region::new(region.clone()));
+                }
+                if let Some(url) = &settings.endpoint_url {
+                    loader = loader.endpoint_url(url.clone());
+                }
+                if let Some(credentials) = &settings.credentials {
+                    loader = loader.credentials_provider(credentials.clone());
+                }
+                // The SDK logs requests, bodies included, at trace level: never let it log at all.
+                loader
+                    .load()
+                    .with_subscriber(tracing::subscriber::NoSubscriber::default())
+                    .await
+            })
+            .await;
+        if config.region().is_none() {
+            diags.error(
+                "No AWS region",
+                "tinesaudit_api_key keeps keys in AWS Secrets Manager, which needs a region: set aws_region in \
+                 the provider block, or AWS_REGION in the environment.",
+            );
+            return None;
+        }
+        Some(SecretStore::new(config))
+    }
+}
+
+/// One lock per user id, made on first use.
+#[derive(Default)]
+struct UserLocks(Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>);
+
+impl UserLocks {
+    async fn lock(&self, user_id: u64) -> OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(locks.entry(user_id).or_default())
+        };
+        lock.lock_owned().await
+    }
+}

@@ -1,0 +1,486 @@
+//! `provider "tinesaudit"`: where the tenant is, the key that manages it, how hard to try, and where AWS is.
+//!
+//! ```hcl
+//! provider "tinesaudit" {
+//!   tenant     = "https://example.tines.com" # or TINES_TENANT
+//!   api_key    = var.tines_owner_key          # or TINES_API_KEY; a tenant-owner key
+//!   aws_region = "eu-west-1"                  # or the standard AWS chain
+//! }
+//! ```
+//!
+//! Malformed values are refused when Terraform validates the configuration, under the attribute; missing
+//! ones (and malformed environment values) when it configures the provider, at the start of a plan. The key
+//! never appears in a message: Tines client errors never contain it, and ours never format it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_secretsmanager::config::Credentials;
+use serde::Deserialize;
+use tfplugin_framework::diag::Diagnostics;
+use tfplugin_framework::path::AttrPath;
+use tfplugin_framework::schema::{Attribute, Schema};
+use tfplugin_framework::validator::{ValidateRequest, Validator};
+use tfplugin_framework::{
+    ConfigureRequest, ConfigureResponse, DataSourceType, Known, Provider, ResourceType, validator,
+};
+use tines_client::{Client, Config, RetryPolicy, Secret};
+
+use crate::api_key_resource::ApiKeyResource;
+use crate::audit_logs_data_source::AuditLogsDataSource;
+use crate::clients::{AwsAccess, ProviderClients, TinesAccess};
+use crate::tenant_data_source::TenantDataSource;
+use crate::tenant_permissions_resource::TenantPermissionsResource;
+use crate::user_data_source::UserDataSource;
+use crate::users_data_source::UsersDataSource;
+
+/// The provider's type name, the prefix of every resource and data source.
+pub const TYPE_NAME: &str = "tinesaudit";
+
+/// The source address users put in `required_providers`, and the key of the reattach JSON in debug mode.
+pub const ADDRESS: &str = "registry.terraform.io/tinesaudit/tinesaudit";
+
+const TENANT_ENV: &str = "TINES_TENANT";
+const API_KEY_ENV: &str = "TINES_API_KEY";
+
+const DEFAULT_TIMEOUT_SECONDS: i64 = 30;
+const DEFAULT_MAX_RETRIES: i64 = 4;
+const DEFAULT_RETRY_DEADLINE_SECONDS: i64 = 120;
+
+/// Reads an environment variable; the process environment unless a test gives its own.
+type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The `tinesaudit` provider.
+#[derive(Clone)]
+pub struct TinesAuditProvider {
+    env: EnvLookup,
+    aws_credentials: Option<Credentials>,
+}
+
+impl Default for TinesAuditProvider {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TinesAuditProvider {
+    /// The provider as Terraform runs it: environment fallbacks from the process, AWS credentials from the
+    /// standard chain.
+    pub fn new() -> Self {
+        Self {
+            env: Arc::new(|name| std::env::var(name).ok()),
+            aws_credentials: None,
+        }
+    }
+
+    /// The same provider reading its environment fallbacks (`TINES_TENANT`, `TINES_API_KEY`) from `env`
+    /// instead of the process, for tests and embedding.
+    pub fn with_env(
+        mut self,
+        env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.env = Arc::new(env);
+        self
+    }
+
+    /// The same provider with fixed AWS credentials instead of the standard chain, for tests against an
+    /// AWS emulator in the same process (whose environment a test cannot safely change).
+    pub fn with_aws_credentials(mut self, access_key_id: &str, secret_access_key: &str) -> Self {
+        self.aws_credentials = Some(Credentials::new(
+            access_key_id,
+            secret_access_key,
+            None,
+            None,
+            "tinesaudit-provider-fixed",
+        ));
+        self
+    }
+}
+
+/// The `provider` block as Terraform sends it; anything may be unknown when it refers to resources not yet
+/// created.
+#[derive(Deserialize)]
+struct ProviderModel {
+    tenant: Known<Option<String>>,
+    api_key: Known<Option<String>>,
+    request_timeout_seconds: Known<Option<i64>>,
+    max_retries: Known<Option<i64>>,
+    retry_deadline_seconds: Known<Option<i64>>,
+    aws_region: Known<Option<String>>,
+    aws_endpoint_url: Known<Option<String>>,
+}
+
+impl Provider for TinesAuditProvider {
+    fn type_name(&self) -> String {
+        TYPE_NAME.to_owned()
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new()
+            .description(
+                "Manages the Tines side of the Tines audit-log pipeline: the API key the pipeline uses \
+                 (kept in AWS Secrets Manager) and the tenant permissions that let it read audit logs.",
+            )
+            .attribute(
+                "tenant",
+                Attribute::string()
+                    .optional()
+                    .description(
+                        "The tenant's URL, e.g. `https://example.tines.com`: https, with no path. Plain http \
+                         is accepted only for a loopback address (a local simulator). Falls back to the \
+                         `TINES_TENANT` environment variable.",
+                    )
+                    .validator(TenantUrl),
+            )
+            .attribute(
+                "api_key",
+                Attribute::string()
+                    .optional()
+                    .sensitive()
+                    .description(
+                        "A tenant-owner API key: the admin API, which reads users and changes their tenant \
+                         permissions, takes no other. Falls back to the `TINES_API_KEY` environment variable.",
+                    )
+                    .validator(ApiKeyShape),
+            )
+            .attribute(
+                "request_timeout_seconds",
+                Attribute::int64()
+                    .optional()
+                    .description(format!(
+                        "How long one request to Tines may take, response included. Default \
+                         {DEFAULT_TIMEOUT_SECONDS}."
+                    ))
+                    .validator(validator::int_between(1, 3600)),
+            )
+            .attribute(
+                "max_retries",
+                Attribute::int64()
+                    .optional()
+                    .description(format!(
+                        "How many times a request to Tines is sent again after a rate limit (429), a server \
+                         error (5xx) or a network failure; only requests that are safe to repeat are. \
+                         Default {DEFAULT_MAX_RETRIES}; 0 turns retries off."
+                    ))
+                    .validator(validator::int_between(0, 20)),
+            )
+            .attribute(
+                "retry_deadline_seconds",
+                Attribute::int64()
+                    .optional()
+                    .description(format!(
+                        "The longest one call to Tines may take with all its retries and waits. Default \
+                         {DEFAULT_RETRY_DEADLINE_SECONDS}."
+                    ))
+                    .validator(validator::int_between(1, 3600)),
+            )
+            .attribute(
+                "aws_region",
+                Attribute::string()
+                    .optional()
+                    .description(
+                        "The AWS region of the Secrets Manager secrets `tinesaudit_api_key` keeps. Without \
+                         it the standard AWS chain decides (`AWS_REGION`, then the profile).",
+                    )
+                    .validator(validator::regex_matches(
+                        "^[a-z]{2}(-[a-z0-9]+)+-[0-9]+$",
+                        "must be an AWS region name such as eu-west-1",
+                    )),
+            )
+            .attribute(
+                "aws_endpoint_url",
+                Attribute::string()
+                    .optional()
+                    .description(
+                        "Sends every AWS request to this URL instead of the service's regional endpoint, \
+                         e.g. for an emulator or a VPC endpoint. Credentials always come from the standard \
+                         AWS chain (environment, profile, instance or task role).",
+                    )
+                    .validator(validator::regex_matches(
+                        r"^https?://[^\s/?#]+(/[^\s]*)?$",
+                        "must be an http or https URL",
+                    )),
+            )
+    }
+
+    async fn configure(&self, request: ConfigureRequest, response: &mut ConfigureResponse) {
+        let diags = &mut response.diagnostics;
+        let Some(model) = request.config.get::<ProviderModel>(diags) else {
+            return;
+        };
+        let tines = resolve_tines(&model, &*self.env, diags);
+        let aws = match (model.aws_region, model.aws_endpoint_url) {
+            (Known::Value(region), Known::Value(endpoint_url)) => {
+                AwsAccess::new(region, endpoint_url, self.aws_credentials.clone())
+            }
+            _ => AwsAccess::pending(),
+        };
+        if diags.has_error() {
+            return;
+        }
+        response.set_data(Arc::new(ProviderClients::new(tines, aws)));
+    }
+
+    fn resources(&self) -> Vec<ResourceType> {
+        vec![
+            ResourceType::new(TenantPermissionsResource::default),
+            ResourceType::new(ApiKeyResource::default),
+        ]
+    }
+
+    fn data_sources(&self) -> Vec<DataSourceType> {
+        vec![
+            DataSourceType::new(UserDataSource::default),
+            DataSourceType::new(UsersDataSource::default),
+            DataSourceType::new(TenantDataSource::default),
+            DataSourceType::new(AuditLogsDataSource::default),
+        ]
+    }
+}
+
+/// The Tines settings from configuration, then environment, checked. `None` without errors means the
+/// configuration is not known yet (it refers to resources not yet created).
+fn resolve_tines(
+    model: &ProviderModel,
+    env: &(dyn Fn(&str) -> Option<String> + Send + Sync),
+    diags: &mut Diagnostics,
+) -> Option<TinesAccess> {
+    let (
+        Known::Value(tenant),
+        Known::Value(api_key),
+        Known::Value(timeout),
+        Known::Value(retries),
+        Known::Value(deadline),
+    ) = (
+        &model.tenant,
+        &model.api_key,
+        &model.request_timeout_seconds,
+        &model.max_retries,
+        &model.retry_deadline_seconds,
+    )
+    else {
+        return None;
+    };
+    let from_env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let tenant = match tenant.clone().or_else(|| from_env(TENANT_ENV)) {
+        Some(tenant) => tenant,
+        None => {
+            diags.attribute_error(
+                AttrPath::attr("tenant"),
+                "Missing Tines tenant",
+                format!(
+                    "Set `tenant` in the provider block, or the {TENANT_ENV} environment variable, to the \
+                     tenant's URL, e.g. https://example.tines.com."
+                ),
+            );
+            return None;
+        }
+    };
+    let tenant_source = if model.tenant.value().is_some_and(Option::is_some) {
+        "`tenant`"
+    } else {
+        TENANT_ENV
+    };
+    let api_key = match api_key.clone().or_else(|| from_env(API_KEY_ENV)) {
+        Some(key) => key,
+        None => {
+            diags.attribute_error(
+                AttrPath::attr("api_key"),
+                "Missing Tines API key",
+                format!(
+                    "Set `api_key` in the provider block, or the {API_KEY_ENV} environment variable, to a \
+                     tenant-owner API key (Settings › API keys in Tines)."
+                ),
+            );
+            return None;
+        }
+    };
+    let key_source = if model.api_key.value().is_some_and(Option::is_some) {
+        "`api_key`"
+    } else {
+        API_KEY_ENV
+    };
+    let seconds = |value: i64| Duration::from_secs(value.max(1) as u64);
+    let request_timeout = seconds(timeout.unwrap_or(DEFAULT_TIMEOUT_SECONDS));
+    let retry = RetryPolicy {
+        max_attempts: u32::try_from(retries.unwrap_or(DEFAULT_MAX_RETRIES).max(0)).unwrap_or(0) + 1,
+        deadline: seconds(deadline.unwrap_or(DEFAULT_RETRY_DEADLINE_SECONDS)),
+        ..RetryPolicy::default()
+    };
+    let config = Config::new(tenant.clone(), Secret::new(api_key))
+        .request_timeout(request_timeout)
+        .retry(retry);
+    match Client::new(config) {
+        Ok(client) => Some(TinesAccess::new(client, tenant, request_timeout, retry)),
+        Err(error) => {
+            let (attribute, problem) = config_problem(error.message());
+            let source = match attribute {
+                "tenant" => tenant_source,
+                "api_key" => key_source,
+                _ => attribute,
+            };
+            diags.attribute_error(
+                AttrPath::attr(attribute),
+                "Invalid provider configuration",
+                format!("{source} {problem}."),
+            );
+            None
+        }
+    }
+}
+
+/// Maps a `tines-client` configuration error ("`tenant_url` is not a URL ...") to the provider attribute
+/// it is about and the problem without the client's field name.
+fn config_problem(message: &str) -> (&'static str, String) {
+    let fields = [
+        ("`tenant_url`", "tenant"),
+        ("`api_key`", "api_key"),
+        ("`request_timeout`", "request_timeout_seconds"),
+        ("`retry.max_attempts`", "max_retries"),
+        ("`retry.deadline`", "retry_deadline_seconds"),
+    ];
+    for (field, attribute) in fields {
+        if let Some(rest) = message.strip_prefix(field) {
+            let problem = rest.trim().replace("tenant_url", "tenant");
+            return (attribute, problem);
+        }
+    }
+    ("tenant", message.to_owned())
+}
+
+/// `tenant`: the checks of `tines-client` itself, at validation time.
+struct TenantUrl;
+
+impl Validator for TenantUrl {
+    fn validate(&self, request: &ValidateRequest<'_>, diags: &mut Diagnostics) {
+        let Some(tenant) = request.value.as_str() else {
+            return;
+        };
+        if let Err(error) = Client::new(Config::new(tenant, "placeholder")) {
+            let (_, problem) = config_problem(error.message());
+            diags.attribute_error(
+                request.path.clone(),
+                "Invalid Tines tenant",
+                format!("`tenant` {problem}."),
+            );
+        }
+    }
+}
+
+/// `api_key`: what an HTTP header can carry. The message never shows the key.
+struct ApiKeyShape;
+
+impl Validator for ApiKeyShape {
+    fn validate(&self, request: &ValidateRequest<'_>, diags: &mut Diagnostics) {
+        let Some(key) = request.value.as_str() else {
+            return;
+        };
+        if let Err(error) = Client::new(Config::new("https://tenant.invalid", key)) {
+            let (_, problem) = config_problem(error.message());
+            diags.attribute_error(
+                request.path.clone(),
+                "Invalid Tines API key",
+                format!("`api_key` {problem}."),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(tenant: Option<&str>, key: Option<&str>) -> ProviderModel {
+        ProviderModel {
+            tenant: Known::Value(tenant.map(str::to_owned)),
+            api_key: Known::Value(key.map(str::to_owned)),
+            request_timeout_seconds: Known::Value(None),
+            max_retries: Known::Value(None),
+            retry_deadline_seconds: Known::Value(None),
+            aws_region: Known::Value(None),
+            aws_endpoint_url: Known::Value(None),
+        }
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn configuration_wins_over_environment() {
+        let env = |name: &str| match name {
+            TENANT_ENV => Some("https://env.tines.com".to_owned()),
+            API_KEY_ENV => Some("env-key".to_owned()),
+            _ => None,
+        };
+        let mut diags = Diagnostics::new();
+        let access = resolve_tines(
+            &model(Some("https://cfg.tines.com"), None),
+            &env,
+            &mut diags,
+        );
+        assert!(!diags.has_error(), "{diags}");
+        assert_eq!(access.unwrap().tenant(), "https://cfg.tines.com");
+        let access = resolve_tines(&model(None, None), &env, &mut diags).unwrap();
+        assert_eq!(access.tenant(), "https://env.tines.com");
+    }
+
+    #[test]
+    fn missing_values_name_the_attribute_and_the_variable() {
+        let mut diags = Diagnostics::new();
+        assert!(resolve_tines(&model(None, Some("k")), &no_env, &mut diags).is_none());
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.path, Some(AttrPath::attr("tenant")));
+        assert!(d.detail.contains(TENANT_ENV), "{d}");
+
+        let mut diags = Diagnostics::new();
+        let blank_key = |name: &str| (name == API_KEY_ENV).then(|| "  ".to_owned());
+        assert!(
+            resolve_tines(
+                &model(Some("https://t.tines.com"), None),
+                &blank_key,
+                &mut diags
+            )
+            .is_none()
+        );
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.path, Some(AttrPath::attr("api_key")));
+    }
+
+    #[test]
+    fn malformed_environment_values_point_at_the_attribute_and_the_variable() {
+        let env = |name: &str| (name == TENANT_ENV).then(|| "http://tines.example.com".to_owned());
+        let mut diags = Diagnostics::new();
+        assert!(resolve_tines(&model(None, Some("k")), &env, &mut diags).is_none());
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.path, Some(AttrPath::attr("tenant")));
+        assert!(d.detail.starts_with(TENANT_ENV), "{d}");
+        assert!(d.detail.contains("loopback"), "{d}");
+    }
+
+    #[test]
+    fn unknown_configuration_defers_without_errors() {
+        let mut unknown = model(Some("https://t.tines.com"), None);
+        unknown.api_key = Known::Unknown;
+        let mut diags = Diagnostics::new();
+        assert!(resolve_tines(&unknown, &no_env, &mut diags).is_none());
+        assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn key_problems_never_show_the_key() {
+        let mut diags = Diagnostics::new();
+        let bad = "tok SECRET-VALUE";
+        assert!(
+            resolve_tines(
+                &model(Some("https://t.tines.com"), Some(bad)),
+                &no_env,
+                &mut diags
+            )
+            .is_none()
+        );
+        let text = diags.to_string();
+        assert!(text.contains("api_key"), "{text}");
+        assert!(!text.contains("SECRET"), "{text}");
+    }
+}
