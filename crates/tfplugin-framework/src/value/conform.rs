@@ -89,7 +89,7 @@ pub(crate) fn conform(value: Value, ty: &Type, path: &AttrPath) -> Result<Value,
             }
             Ok(Value::Object(object))
         }
-        (v, _) => Err(mismatch(kind(&v))),
+        (v, _) => Err(mismatch(v.kind_name())),
     }
 }
 
@@ -103,22 +103,6 @@ fn conform_items(
         .enumerate()
         .map(|(i, item)| conform(item, element, &path.clone().index(i as u64)))
         .collect()
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Unknown(_) => "an unknown value",
-        Value::Bool(_) => "a bool",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::List(_) => "a list",
-        Value::Set(_) => "a set",
-        Value::Map(_) => "a map",
-        Value::Object(_) => "an object",
-        Value::Tuple(_) => "a tuple",
-        Value::Dynamic(..) => "a dynamic value",
-    }
 }
 
 #[cfg(test)]

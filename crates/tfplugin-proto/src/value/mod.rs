@@ -84,6 +84,23 @@ impl Value {
         Value::Unknown(Refinements::default())
     }
 
+    /// What kind of value this is, in words, for error messages ("a string", "null", ...).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Unknown(_) => "an unknown value",
+            Value::Bool(_) => "a bool",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::List(_) => "a list",
+            Value::Set(_) => "a set",
+            Value::Map(_) => "a map",
+            Value::Object(_) => "an object",
+            Value::Tuple(_) => "a tuple",
+            Value::Dynamic(..) => "a dynamic value",
+        }
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
@@ -238,33 +255,17 @@ impl fmt::Display for Path {
     }
 }
 
-fn value_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Unknown(_) => "an unknown value",
-        Value::Bool(_) => "a bool",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::List(_) => "a list",
-        Value::Set(_) => "a set",
-        Value::Map(_) => "a map",
-        Value::Object(_) => "an object",
-        Value::Tuple(_) => "a tuple",
-        Value::Dynamic(..) => "a dynamic value",
-    }
-}
-
 fn type_mismatch(path: &Path, ty: &Type, value: &Value) -> ValueError {
     if *ty == Type::Dynamic {
         return ValueError::new(
             path,
             format!(
                 "found {} where the type is dynamic; wrap it in Value::Dynamic with its type",
-                value_kind(value)
+                value.kind_name()
             ),
         );
     }
-    ValueError::new(path, format!("expected {ty}, found {}", value_kind(value)))
+    ValueError::new(path, format!("expected {ty}, found {}", value.kind_name()))
 }
 
 /// Checks that an object value has exactly the attributes of its type; both codecs need every attribute.
