@@ -64,6 +64,15 @@ impl ProviderClients {
         self.aws.secrets(diags).await
     }
 
+    /// An S3 client (with the provider's S3 endpoint and addressing style).
+    #[expect(
+        dead_code,
+        reason = "tinesaudit_ingestion_job and tinesaudit_schedule, landing next"
+    )]
+    pub async fn s3(&self, diags: &mut Diagnostics) -> Option<aws_sdk_s3::Client> {
+        self.aws.s3(diags).await
+    }
+
     /// Holds changes to `user_id` from this provider one at a time: two resources granting permissions to
     /// one user both read, modify and write the whole array, and must not interleave.
     pub async fn lock_user(&self, user_id: u64) -> OwnedMutexGuard<()> {
@@ -137,24 +146,24 @@ pub struct AwsAccess {
     loaded: OnceCell<aws_config::SdkConfig>,
 }
 
-struct AwsSettings {
-    region: Option<String>,
-    endpoint_url: Option<String>,
-    credentials: Option<Credentials>,
+#[expect(
+    dead_code,
+    reason = "the S3 settings are read by the S3 client, landing next"
+)]
+pub struct AwsSettings {
+    pub region: Option<String>,
+    /// Every service's endpoint, e.g. an emulator's.
+    pub endpoint_url: Option<String>,
+    /// S3's endpoint, over `endpoint_url`: S3-compatible stores often live apart from the rest.
+    pub s3_endpoint_url: Option<String>,
+    pub s3_force_path_style: bool,
+    pub credentials: Option<Credentials>,
 }
 
 impl AwsAccess {
-    pub fn new(
-        region: Option<String>,
-        endpoint_url: Option<String>,
-        credentials: Option<Credentials>,
-    ) -> Self {
+    pub fn new(settings: AwsSettings) -> Self {
         Self {
-            settings: Some(AwsSettings {
-                region,
-                endpoint_url,
-                credentials,
-            }),
+            settings: Some(settings),
             loaded: OnceCell::new(),
         }
     }
@@ -166,12 +175,16 @@ impl AwsAccess {
         }
     }
 
-    async fn secrets(&self, diags: &mut Diagnostics) -> Option<SecretStore> {
+    /// The loaded configuration every AWS client is built from, or an error when the settings are not
+    /// known yet or name no region.
+    async fn config(
+        &self,
+        diags: &mut Diagnostics,
+    ) -> Option<(&aws_config::SdkConfig, &AwsSettings)> {
         let Some(settings) = &self.settings else {
             diags.error(
                 "Provider configuration not known yet",
-                "The tinesaudit provider's aws_region or aws_endpoint_url refers to something Terraform only \
-                 knows after apply.",
+                "The tinesaudit provider's AWS settings refer to something Terraform only knows after apply.",
             );
             return None;
         };
@@ -198,12 +211,31 @@ impl AwsAccess {
         if config.region().is_none() {
             diags.error(
                 "No AWS region",
-                "tinesaudit_api_key keeps keys in AWS Secrets Manager, which needs a region: set aws_region in \
-                 the provider block, or AWS_REGION in the environment.",
+                "The tinesaudit provider keeps keys in Secrets Manager and deploys the runner to AWS, which \
+                 needs a region: set aws_region in the provider block, or AWS_REGION in the environment.",
             );
             return None;
         }
+        Some((config, settings))
+    }
+
+    async fn secrets(&self, diags: &mut Diagnostics) -> Option<SecretStore> {
+        let (config, _) = self.config(diags).await?;
         Some(SecretStore::new(config))
+    }
+
+    #[expect(
+        dead_code,
+        reason = "tinesaudit_ingestion_job and tinesaudit_schedule, landing next"
+    )]
+    async fn s3(&self, diags: &mut Diagnostics) -> Option<aws_sdk_s3::Client> {
+        let (config, settings) = self.config(diags).await?;
+        let mut builder = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(settings.s3_force_path_style);
+        if let Some(url) = &settings.s3_endpoint_url {
+            builder = builder.endpoint_url(url.clone());
+        }
+        Some(aws_sdk_s3::Client::from_conf(builder.build()))
     }
 }
 

@@ -28,7 +28,7 @@ use tines_client::{Client, Config, RetryPolicy, Secret};
 
 use crate::api_key_resource::ApiKeyResource;
 use crate::audit_logs_data_source::AuditLogsDataSource;
-use crate::clients::{AwsAccess, ProviderClients, TinesAccess};
+use crate::clients::{AwsAccess, AwsSettings, ProviderClients, TinesAccess};
 use crate::tenant_data_source::TenantDataSource;
 use crate::tenant_permissions_resource::TenantPermissionsResource;
 use crate::user_data_source::UserDataSource;
@@ -108,6 +108,8 @@ struct ProviderModel {
     retry_deadline_seconds: Known<Option<i64>>,
     aws_region: Known<Option<String>>,
     aws_endpoint_url: Known<Option<String>>,
+    aws_s3_endpoint_url: Known<Option<String>>,
+    aws_s3_force_path_style: Known<Option<bool>>,
 }
 
 impl Provider for TinesAuditProvider {
@@ -179,7 +181,8 @@ impl Provider for TinesAuditProvider {
                 Attribute::string()
                     .optional()
                     .description(
-                        "The AWS region of the Secrets Manager secrets `tinesaudit_api_key` keeps. Without \
+                        "The AWS region of everything the provider makes in AWS (secrets, job files, functions, \
+                         schedules). Without \
                          it the standard AWS chain decides (`AWS_REGION`, then the profile).",
                     )
                     .validator(validator::regex_matches(
@@ -196,10 +199,24 @@ impl Provider for TinesAuditProvider {
                          e.g. for an emulator or a VPC endpoint. Credentials always come from the standard \
                          AWS chain (environment, profile, instance or task role).",
                     )
-                    .validator(validator::regex_matches(
-                        r"^https?://[^\s/?#]+(/[^\s]*)?$",
-                        "must be an http or https URL",
-                    )),
+                    .validator(endpoint_url()),
+            )
+            .attribute(
+                "aws_s3_endpoint_url",
+                Attribute::string()
+                    .optional()
+                    .description(
+                        "Sends S3 requests (job files, the write check) to this URL, over \
+                         `aws_endpoint_url`: for an S3-compatible store apart from the rest of AWS.",
+                    )
+                    .validator(endpoint_url()),
+            )
+            .attribute(
+                "aws_s3_force_path_style",
+                Attribute::bool().optional().description(
+                    "Addresses S3 buckets in the path (`https://host/bucket/key`) instead of the host name, \
+                     as most S3-compatible stores need. Default false.",
+                ),
             )
     }
 
@@ -209,10 +226,24 @@ impl Provider for TinesAuditProvider {
             return;
         };
         let tines = resolve_tines(&model, &*self.env, diags);
-        let aws = match (model.aws_region, model.aws_endpoint_url) {
-            (Known::Value(region), Known::Value(endpoint_url)) => {
-                AwsAccess::new(region, endpoint_url, self.aws_credentials.clone())
-            }
+        let aws = match (
+            model.aws_region,
+            model.aws_endpoint_url,
+            model.aws_s3_endpoint_url,
+            model.aws_s3_force_path_style,
+        ) {
+            (
+                Known::Value(region),
+                Known::Value(endpoint_url),
+                Known::Value(s3_endpoint_url),
+                Known::Value(s3_force_path_style),
+            ) => AwsAccess::new(AwsSettings {
+                region,
+                endpoint_url,
+                s3_endpoint_url,
+                s3_force_path_style: s3_force_path_style.unwrap_or(false),
+                credentials: self.aws_credentials.clone(),
+            }),
             _ => AwsAccess::pending(),
         };
         if diags.has_error() {
@@ -348,6 +379,14 @@ fn config_problem(message: &str) -> (&'static str, String) {
     ("tenant", message.to_owned())
 }
 
+/// An AWS endpoint override.
+fn endpoint_url() -> impl Validator {
+    validator::regex_matches(
+        r"^https?://[^\s/?#]+(/[^\s]*)?$",
+        "must be an http or https URL",
+    )
+}
+
 /// `tenant`: the checks of `tines-client` itself, at validation time.
 struct TenantUrl;
 
@@ -399,6 +438,8 @@ mod tests {
             retry_deadline_seconds: Known::Value(None),
             aws_region: Known::Value(None),
             aws_endpoint_url: Known::Value(None),
+            aws_s3_endpoint_url: Known::Value(None),
+            aws_s3_force_path_style: Known::Value(None),
         }
     }
 
