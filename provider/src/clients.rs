@@ -146,10 +146,6 @@ pub struct AwsAccess {
     loaded: OnceCell<aws_config::SdkConfig>,
 }
 
-#[expect(
-    dead_code,
-    reason = "the S3 settings are read by the S3 client, landing next"
-)]
 pub struct AwsSettings {
     pub region: Option<String>,
     /// Every service's endpoint, e.g. an emulator's.
@@ -224,10 +220,6 @@ impl AwsAccess {
         Some(SecretStore::new(config))
     }
 
-    #[expect(
-        dead_code,
-        reason = "tinesaudit_ingestion_job and tinesaudit_schedule, landing next"
-    )]
     async fn s3(&self, diags: &mut Diagnostics) -> Option<aws_sdk_s3::Client> {
         let (config, settings) = self.config(diags).await?;
         let mut builder = aws_sdk_s3::config::Builder::from(config)
