@@ -1,2 +1,5 @@
 //! End-to-end scenarios across the project's binaries. They live in `e2e/`, one module per area,
-//! compiled into a single test binary; this library holds no code of its own.
+//! compiled into a single test binary. The library holds what the e2e suite and the demo share: the
+//! quickstart example run for real.
+
+pub mod quickstart;

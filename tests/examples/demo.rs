@@ -1,153 +1,90 @@
 //! The main job end to end, on embedded defaults: `cargo xtask demo` runs this.
 //!
-//! 1. A Tines tenant (the simulator) with 25,000 audit records from the last six hours, many
-//!    sharing a second, and new records arriving all the time; a service key for the pipeline
-//!    holding `AUDIT_LOG_READ`.
-//! 2. An S3 bucket (SeaweedFS on loopback).
-//! 3. `tinesaudit-runner sync` as the reference Lambda was configured (MAX_PAGES=20, hourly),
-//!    run until it has caught up: the reference would have stored the newest 10,000 records
-//!    and lost the other 15,000.
-//! 4. `tinesaudit-runner verify`: every record in S3 exactly once.
-//! 5. What landed: the objects, and the first lines of one.
+//! 1. A Tines tenant (the simulator) with 25,000 audit records from the last six hours, many sharing a
+//!    second, and new records arriving all the time; the pipeline's service key, with no permission yet.
+//! 2. S3 (SeaweedFS) with an empty bucket, and the rest of AWS (moto) on loopback.
+//! 3. `terraform apply` of `examples/quickstart`: the key into Secrets Manager, AUDIT_LOG_READ for its
+//!    service account, the job file, and the runner deployed as a Lambda function with an hourly
+//!    EventBridge schedule; then a second plan, which must be empty.
+//! 4. What the schedule would run: the deployed function's package (checked against the bootstrap beside
+//!    the provider) and environment, invoked with the schedule's input under a Lambda runtime emulator.
+//! 5. `tinesaudit-runner verify`: every record in S3 exactly once. Then what landed.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use aws_sdk_s3::config::{Credentials, Region};
-use serde_json::{Value, json};
-use tinesaudit_testkit::S3Server;
-
-const BUCKET: &str = "secops-tines-audit";
+use tinesaudit_e2e::quickstart::{BUCKET, Quickstart};
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    println!("==> starting a simulated Tines tenant");
-    let sim = tines_sim::spawn(tines_sim::Behaviour::default()).await?;
-    let base = sim.base_url().to_owned();
-    let http = reqwest::Client::new();
-    let control = |path: &str, body: Value| {
-        let request = http.post(format!("{base}{path}")).json(&body);
-        async move {
-            anyhow::Ok(
-                request
-                    .send()
-                    .await?
-                    .error_for_status()?
-                    .json::<Value>()
-                    .await
-                    .unwrap_or(Value::Null),
-            )
-        }
-    };
-    let owner = control(
-        "/_sim/keys",
-        json!({"kind": "tenant_owner", "name": "platform-admin"}),
-    )
-    .await?;
-    let service = control(
-        "/_sim/keys",
-        json!({"kind": "service", "name": "secops-pipeline"}),
-    )
-    .await?;
-    let pipeline_user = service["user_id"]
-        .as_u64()
-        .context("service key has a user")?;
-    http.put(format!("{base}/api/v1/admin/users/{pipeline_user}"))
-        .bearer_auth(owner["token"].as_str().unwrap_or_default())
-        .json(&json!({"tenant_permissions": ["AUDIT_LOG_READ"]}))
-        .send()
-        .await?
-        .error_for_status()?;
-    let now = jiff::Timestamp::now();
-    let seeded = control(
-        "/_sim/events",
-        json!({"count": 25_000, "from": now - jiff::SignedDuration::from_hours(6), "to": now - jiff::SignedDuration::from_secs(90)}),
-    )
-    .await?;
-    http.put(format!("{base}/_sim/events/stream"))
-        .json(&json!({"rate_per_second": 5}))
-        .send()
-        .await?
-        .error_for_status()?;
-    println!(
-        "    tenant {base}: {} records seeded, 5 more arriving every second",
-        seeded["count"]
-    );
-
-    println!("==> starting S3 (SeaweedFS)");
-    let s3_server = tokio::task::spawn_blocking(S3Server::start).await??;
-    let s3 = s3_client(&s3_server);
-    s3.create_bucket().bucket(BUCKET).send().await?;
-    println!("    {} bucket {BUCKET}", s3_server.endpoint_url());
-
-    let runner = sibling_binary("tinesaudit-runner")?;
-    let env = [
-        ("S3_BUCKET", BUCKET.to_owned()),
-        ("TINES_BASE_URL", base.clone()),
-        (
-            "TINES_API_KEY",
-            service["token"].as_str().unwrap_or_default().to_owned(),
-        ),
-        ("LOOKBACK_SECONDS", "28800".to_owned()),
-        ("MAX_PAGES", "20".to_owned()),
-        ("S3_FORCE_PATH_STYLE", "true".to_owned()),
-        ("AWS_ENDPOINT_URL", s3_server.endpoint_url().to_owned()),
-        ("AWS_ACCESS_KEY_ID", s3_server.access_key().to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", s3_server.secret_key().to_owned()),
-        ("AWS_REGION", s3_server.region().to_owned()),
-        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
-    ];
-    let run = |args: &[&str]| {
-        let mut command = Command::new(&runner);
-        command
-            .args(args)
-            .env_clear()
-            .envs(env.iter().map(|(k, v)| (*k, v)));
-        command
-    };
-
-    println!(
-        "==> tinesaudit-runner sync, as the reference Lambda was set up (MAX_PAGES=20), until caught up"
-    );
     let started = jiff::Timestamp::now();
-    for attempt in 1..=10 {
-        let output = tokio::task::spawn_blocking({
-            let mut command = run(&["sync"]);
-            move || command.output()
-        })
-        .await??;
-        let summary: Value =
-            serde_json::from_slice(output.stdout.trim_ascii()).unwrap_or(Value::Null);
+    println!("==> a simulated Tines tenant, S3 (SeaweedFS) and AWS (moto) on loopback");
+    let quickstart = Quickstart::start(25_000, 5).await?;
+    println!(
+        "    tenant {}: 25,000 records from the last six hours, 5 more arriving every second",
+        quickstart.tenant_url()
+    );
+    println!("    S3 {} bucket {BUCKET}", quickstart.s3.endpoint_url());
+    println!("    AWS {}", quickstart.aws.endpoint_url());
+
+    println!(
+        "==> terraform apply examples/quickstart (Terraform {})",
+        quickstart.terraform_version()
+    );
+    let applied = quickstart.apply()?;
+    for line in applied.lines().filter(|line| {
+        line.contains("Creation complete") || line.starts_with("Apply complete")
+    }) {
+        println!("    {line}");
+    }
+    let (empty, plan) = quickstart.plan_is_empty()?;
+    if !empty {
+        bail!("the plan after apply is not empty:\n{plan}");
+    }
+    println!("    a second plan: no changes");
+
+    println!("==> what the schedule runs, read back from AWS");
+    let deployed = quickstart.deployed().await?;
+    println!(
+        "    schedule {} ({}), input {}",
+        deployed.schedule_expression,
+        if deployed.schedule_enabled { "enabled" } else { "disabled" },
+        deployed.input
+    );
+    println!(
+        "    function {}: {} / {}, timeout {} s, package sha256 {}",
+        deployed.function_arn,
+        deployed.runtime,
+        deployed.handler,
+        deployed.timeout_seconds,
+        deployed.code_sha256
+    );
+    for (name, value) in &deployed.environment {
+        println!("      {name}={value}");
+    }
+
+    println!("==> invoking it as the schedule would, until caught up");
+    for invocation in 1..=5 {
+        let summary = quickstart.scheduled_run(&deployed).await?;
         println!(
-            "    run {attempt}: {} — {} records in {} objects from {} pages, {} s behind",
+            "    invocation {invocation}: {} — {} records in {} objects from {} pages, {} s behind",
             summary["outcome"],
             summary["records"],
             summary["objects"],
             summary["pages"],
             summary["lag_seconds"]
         );
-        if !output.status.success() {
-            bail!(
-                "the runner failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
         if summary["outcome"] == "completed" {
             break;
         }
     }
 
     println!("==> tinesaudit-runner verify: S3 against Tines, for the window synced");
-    let verify = run(&[
-        "verify",
-        "--from",
-        &(now - jiff::SignedDuration::from_hours(8)).to_string(),
-        "--to",
-        &(started - jiff::SignedDuration::from_secs(60)).to_string(),
-    ])
-    .output()?;
-    let report: Value = serde_json::from_slice(verify.stdout.trim_ascii()).unwrap_or(Value::Null);
+    let report = quickstart.verify(
+        &sibling_binary("tinesaudit-runner")?,
+        started - jiff::SignedDuration::from_hours(8),
+        jiff::Timestamp::now() - jiff::SignedDuration::from_secs(120),
+    )?;
     println!(
         "    {} records in Tines, {} in S3, {} missing, {} duplicated",
         report["tines_records"],
@@ -157,55 +94,25 @@ async fn main() -> Result<()> {
     );
 
     println!("==> what landed in s3://{BUCKET}/");
-    let listed = s3.list_objects_v2().bucket(BUCKET).send().await?;
-    for object in listed.contents() {
-        println!(
-            "    {:>9} bytes  {}",
-            object.size().unwrap_or_default(),
-            object.key().unwrap_or_default()
-        );
+    let objects = quickstart.objects().await?;
+    for (key, size) in &objects {
+        println!("    {size:>9} bytes  {key}");
     }
-    if let Some(first) = listed
-        .contents()
-        .iter()
-        .find(|o| o.key().is_some_and(|k| k.ends_with(".ndjson")))
-    {
-        let body = s3
-            .get_object()
-            .bucket(BUCKET)
-            .key(first.key().unwrap_or_default())
-            .send()
-            .await?;
-        let body = body.body.collect().await?.into_bytes();
-        println!(
-            "==> the first two lines of {}",
-            first.key().unwrap_or_default()
-        );
-        for line in String::from_utf8_lossy(&body).lines().take(2) {
+    if let Some((key, _)) = objects.iter().find(|(key, _)| key.ends_with(".ndjson")) {
+        println!("==> the first two lines of {key}");
+        for line in String::from_utf8_lossy(&quickstart.object(key).await?)
+            .lines()
+            .take(2)
+        {
             println!("    {line}");
         }
     }
-    if !verify.status.success() {
+    if report["missing"].as_array().is_none_or(|m| !m.is_empty())
+        || report["duplicated"].as_array().is_none_or(|d| !d.is_empty())
+    {
         bail!("verify found differences");
     }
     Ok(())
-}
-
-fn s3_client(server: &S3Server) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::new()
-        .behavior_version_latest()
-        .endpoint_url(server.endpoint_url())
-        .region(Region::new(server.region().to_owned()))
-        .credentials_provider(Credentials::new(
-            server.access_key(),
-            server.secret_key(),
-            None,
-            None,
-            "demo",
-        ))
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
 }
 
 /// A binary built into the same target folder as this example (`target/debug/`).

@@ -1,0 +1,402 @@
+//! `examples/quickstart` for real, on loopback: a simulated Tines tenant, SeaweedFS for S3, moto for the
+//! rest of AWS, a Terraform CLI applying the example with the provider from the dist folder, and then what
+//! the schedule would run: the deployed function's package and environment, read back from AWS, run under
+//! a Lambda runtime API emulator with the schedule's input.
+//!
+//! `cargo xtask demo` prints it step by step; the e2e suite asserts on it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail, ensure};
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use serde_json::{Value, json};
+use tinesaudit_testkit::{AwsEmulator, LambdaEmulator, S3Server, ScratchDir, TerraformCli, Tools};
+
+/// The bucket the example writes to; the example expects it to exist.
+pub const BUCKET: &str = "secops-tines-audit";
+const PIPELINE_KEY_NAME: &str = "secops-audit-pipeline";
+const SCHEDULE_NAME: &str = "tines-audit";
+
+/// Everything the example runs against, started and seeded.
+pub struct Quickstart {
+    pub tines: tines_sim::RunningSimulator,
+    pub s3: S3Server,
+    pub aws: AwsEmulator,
+    terraform: TerraformCli,
+    workdir: ScratchDir,
+    dist: PathBuf,
+    owner_token: String,
+    pipeline_token: String,
+    http: reqwest::Client,
+}
+
+impl Quickstart {
+    /// A tenant with `records` audit records spread over the last six hours (and `arrivals_per_second`
+    /// more arriving), an owner key for Terraform, the pipeline's service key without any permission yet,
+    /// an empty bucket, and the example copied into a scratch folder.
+    pub async fn start(records: u64, arrivals_per_second: u64) -> Result<Quickstart> {
+        let tools = Tools::locate()?;
+        let terraform = tools
+            .terraform_clis()?
+            .into_iter()
+            .filter(|cli| cli.at_least(1, 11))
+            .max_by_key(|cli| {
+                cli.version
+                    .split('.')
+                    .map(|part| part.parse::<u64>().unwrap_or(0))
+                    .collect::<Vec<_>>()
+            })
+            .context("the quickstart needs Terraform 1.11 or later (write-only attributes); run `cargo xtask tools`")?;
+        let bootstrap = tinesaudit_testkit::runner_bootstrap()?;
+        let dist = bootstrap
+            .parent()
+            .context("the bootstrap has no folder")?
+            .to_path_buf();
+        ensure!(
+            dist.join("terraform-provider-tinesaudit").is_file(),
+            "{} has no terraform-provider-tinesaudit; run `cargo xtask bundle`",
+            dist.display()
+        );
+
+        let tines = tines_sim::spawn(tines_sim::Behaviour::default()).await?;
+        let http = reqwest::Client::new();
+        let control = async |path: &str, body: Value| -> Result<Value> {
+            Ok(http
+                .post(format!("{}{path}", tines.base_url()))
+                .json(&body)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?)
+        };
+        let owner = control(
+            "/_sim/keys",
+            json!({"kind": "tenant_owner", "name": "platform-admin"}),
+        )
+        .await?;
+        let pipeline = control(
+            "/_sim/keys",
+            json!({"kind": "service", "name": PIPELINE_KEY_NAME}),
+        )
+        .await?;
+        let now = jiff::Timestamp::now();
+        control(
+            "/_sim/events",
+            json!({
+                "count": records,
+                "from": now - jiff::SignedDuration::from_hours(6),
+                "to": now - jiff::SignedDuration::from_secs(90),
+            }),
+        )
+        .await?;
+        if arrivals_per_second > 0 {
+            http.put(format!("{}/_sim/events/stream", tines.base_url()))
+                .json(&json!({"rate_per_second": arrivals_per_second}))
+                .send()
+                .await?
+                .error_for_status()?;
+        }
+
+        let (s3, aws) = tokio::task::spawn_blocking(|| -> Result<_> {
+            Ok((S3Server::start()?, AwsEmulator::start()?))
+        })
+        .await??;
+        s3_client(&s3).create_bucket().bucket(BUCKET).send().await?;
+
+        let workdir = ScratchDir::new("quickstart")?;
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart");
+        for entry in std::fs::read_dir(&example)? {
+            let entry = entry?;
+            if entry.path().extension().is_some_and(|ext| ext == "tf") {
+                std::fs::copy(entry.path(), workdir.path().join(entry.file_name()))?;
+            }
+        }
+        // The provider from the dist folder, where its runner package lies beside it; no registry.
+        std::fs::write(
+            workdir.path().join("cli.tfrc"),
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"tinesaudit/tinesaudit\" = {:?}\n  }}\n  direct {{}}\n}}\n",
+                dist.display().to_string()
+            ),
+        )?;
+        Ok(Quickstart {
+            owner_token: owner["token"].as_str().unwrap_or_default().to_owned(),
+            pipeline_token: pipeline["token"].as_str().unwrap_or_default().to_owned(),
+            tines,
+            s3,
+            aws,
+            terraform,
+            workdir,
+            dist,
+            http,
+        })
+    }
+
+    pub fn terraform_version(&self) -> &str {
+        &self.terraform.version
+    }
+
+    pub fn tenant_url(&self) -> &str {
+        self.tines.base_url()
+    }
+
+    /// `terraform <args>` in the example's folder with its variables set for the local servers.
+    fn terraform(&self, args: &[&str]) -> Command {
+        let mut command = self.terraform.command(self.workdir.path().join("cli.tfrc"));
+        let runner_environment = json!({
+            "AWS_ENDPOINT_URL": self.aws.endpoint_url(),
+            "AWS_ENDPOINT_URL_S3": self.s3.endpoint_url(),
+            "S3_FORCE_PATH_STYLE": "true",
+        });
+        command
+            .current_dir(self.workdir.path())
+            .args(args)
+            .env("TF_VAR_tines_tenant", self.tines.base_url())
+            .env("TF_VAR_tines_owner_key", &self.owner_token)
+            .env("TF_VAR_pipeline_key_name", PIPELINE_KEY_NAME)
+            .env("TF_VAR_pipeline_key", &self.pipeline_token)
+            .env("TF_VAR_secret_recovery_window_in_days", "0")
+            .env("TF_VAR_bucket", BUCKET)
+            .env("TF_VAR_lookback_seconds", (8 * 3600).to_string())
+            .env("TF_VAR_aws_region", self.aws.region())
+            .env("TF_VAR_aws_endpoint_url", self.aws.endpoint_url())
+            .env("TF_VAR_s3_endpoint_url", self.s3.endpoint_url())
+            .env("TF_VAR_runner_environment", runner_environment.to_string())
+            // One credential pair for both servers: SeaweedFS checks it, moto accepts anything.
+            .env("AWS_ACCESS_KEY_ID", self.s3.access_key())
+            .env("AWS_SECRET_ACCESS_KEY", self.s3.secret_key())
+            .env("AWS_REGION", self.aws.region())
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        command
+    }
+
+    /// Runs `terraform <args>`, returning its output, failing with it when Terraform fails.
+    pub fn run_terraform(&self, args: &[&str]) -> Result<String> {
+        let output = self.terraform(args).output()?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if !output.status.success() {
+            bail!("`terraform {}` failed:\n{text}", args.join(" "));
+        }
+        Ok(text)
+    }
+
+    /// `terraform apply` of the example.
+    pub fn apply(&self) -> Result<String> {
+        self.run_terraform(&["apply", "-auto-approve", "-no-color"])
+    }
+
+    /// Whether `terraform plan` proposes nothing (exit code 0 of `-detailed-exitcode`), and its text.
+    pub fn plan_is_empty(&self) -> Result<(bool, String)> {
+        let output = self
+            .terraform(&["plan", "-detailed-exitcode", "-no-color"])
+            .output()?;
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        match output.status.code() {
+            Some(0) => Ok((true, text)),
+            Some(2) => Ok((false, text)),
+            _ => bail!("`terraform plan` failed:\n{text}"),
+        }
+    }
+
+    /// `terraform destroy` of the example.
+    pub fn destroy(&self) -> Result<String> {
+        self.run_terraform(&["destroy", "-auto-approve", "-no-color"])
+    }
+
+    /// What the schedule points at, read back from AWS: the function, its environment and package hash,
+    /// and the input the schedule sends.
+    pub async fn deployed(&self) -> Result<Deployed> {
+        let config = self.aws_config().await;
+        let scheduler = aws_sdk_scheduler::Client::new(&config);
+        let schedule = scheduler.get_schedule().name(SCHEDULE_NAME).send().await?;
+        let target = schedule.target().context("the schedule has no target")?;
+        let function = aws_sdk_lambda::Client::new(&config)
+            .get_function_configuration()
+            .function_name(target.arn())
+            .send()
+            .await?;
+        Ok(Deployed {
+            schedule_expression: schedule.schedule_expression().unwrap_or_default().to_owned(),
+            schedule_enabled: schedule.state()
+                == Some(&aws_sdk_scheduler::types::ScheduleState::Enabled),
+            input: target.input().unwrap_or("{}").to_owned(),
+            function_arn: function.function_arn().unwrap_or_default().to_owned(),
+            runtime: function
+                .runtime()
+                .map(|runtime| runtime.as_str().to_owned())
+                .unwrap_or_default(),
+            handler: function.handler().unwrap_or_default().to_owned(),
+            timeout_seconds: function.timeout().unwrap_or_default(),
+            code_sha256: function.code_sha256().unwrap_or_default().to_owned(),
+            environment: function
+                .environment()
+                .and_then(|env| env.variables())
+                .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// The deployment package the provider builds from the dist folder's bootstrap, whose SHA-256 Lambda
+    /// reports as `CodeSha256`.
+    pub fn local_package_sha256(&self) -> Result<String> {
+        let package = tinesaudit_provider::RunnerPackage::load(
+            &self.dist.join(tinesaudit_provider::RUNNER_BOOTSTRAP_FILE),
+        )?;
+        Ok(package.code_sha256().to_owned())
+    }
+
+    /// One scheduled invocation: the dist folder's `bootstrap` (whose package hash matches the deployed
+    /// one) started as Lambda starts it, with the function's environment, under a runtime API emulator,
+    /// invoked with the schedule's input. Returns the runner's summary.
+    pub async fn scheduled_run(&self, deployed: &Deployed) -> Result<Value> {
+        ensure!(
+            self.local_package_sha256()? == deployed.code_sha256,
+            "the deployed package ({}) is not the dist folder's bootstrap",
+            deployed.code_sha256
+        );
+        let emulator = LambdaEmulator::start().await?;
+        let mut function = tokio::process::Command::new(
+            self.dist.join(tinesaudit_provider::RUNNER_BOOTSTRAP_FILE),
+        );
+        function
+            .env_clear()
+            .envs(&deployed.environment)
+            .env("AWS_LAMBDA_RUNTIME_API", emulator.runtime_api())
+            // What Lambda gives the function from its execution role.
+            .env("AWS_ACCESS_KEY_ID", self.s3.access_key())
+            .env("AWS_SECRET_ACCESS_KEY", self.s3.secret_key())
+            .env("AWS_REGION", self.aws.region())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true);
+        let mut function = function.spawn().context("starting the bootstrap")?;
+        let (ok, output) = emulator
+            .invoke(&deployed.input, Duration::from_secs(deployed.timeout_seconds.max(1) as u64))
+            .await?;
+        let _ = function.kill().await;
+        ensure!(ok, "the invocation failed: {output}");
+        serde_json::from_str(output.trim()).with_context(|| format!("not a summary: {output}"))
+    }
+
+    /// `tinesaudit-runner verify` over `from..to` with the pipeline's key: S3 against Tines.
+    pub fn verify(&self, runner: &Path, from: jiff::Timestamp, to: jiff::Timestamp) -> Result<Value> {
+        let output = Command::new(runner)
+            .args(["verify", "--from", &from.to_string(), "--to", &to.to_string()])
+            .env_clear()
+            .env("S3_BUCKET", BUCKET)
+            .env("TINES_BASE_URL", self.tines.base_url())
+            .env("TINES_API_KEY", &self.pipeline_token)
+            .env("S3_FORCE_PATH_STYLE", "true")
+            .env("AWS_ENDPOINT_URL", self.s3.endpoint_url())
+            .env("AWS_ACCESS_KEY_ID", self.s3.access_key())
+            .env("AWS_SECRET_ACCESS_KEY", self.s3.secret_key())
+            .env("AWS_REGION", self.s3.region())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()?;
+        serde_json::from_slice(output.stdout.trim_ascii()).with_context(|| {
+            format!(
+                "verify printed no report: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
+    }
+
+    /// The bucket's objects, as (key, size), in key order.
+    pub async fn objects(&self) -> Result<Vec<(String, i64)>> {
+        let s3 = s3_client(&self.s3);
+        let mut objects = Vec::new();
+        let mut pages = s3.list_objects_v2().bucket(BUCKET).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for object in page?.contents() {
+                objects.push((
+                    object.key().unwrap_or_default().to_owned(),
+                    object.size().unwrap_or_default(),
+                ));
+            }
+        }
+        Ok(objects)
+    }
+
+    /// An object's bytes.
+    pub async fn object(&self, key: &str) -> Result<Vec<u8>> {
+        let body = s3_client(&self.s3)
+            .get_object()
+            .bucket(BUCKET)
+            .key(key)
+            .send()
+            .await?;
+        Ok(body.body.collect().await?.into_bytes().to_vec())
+    }
+
+    /// Every audit-log id the tenant holds, from the simulator's control API.
+    pub async fn tines_ids(&self) -> Result<Vec<u64>> {
+        let ids: Value = self
+            .http
+            .get(format!("{}/_sim/events/ids", self.tines.base_url()))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(ids["ids"]
+            .as_array()
+            .map(|ids| ids.iter().filter_map(Value::as_u64).collect())
+            .unwrap_or_default())
+    }
+
+    async fn aws_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(self.aws.endpoint_url())
+            .region(Region::new(self.aws.region().to_owned()))
+            .credentials_provider(Credentials::new(
+                self.aws.access_key(),
+                self.aws.secret_key(),
+                None,
+                None,
+                "quickstart",
+            ))
+            .load()
+            .await
+    }
+}
+
+/// What the schedule runs, as AWS holds it.
+#[derive(Debug)]
+pub struct Deployed {
+    pub schedule_expression: String,
+    pub schedule_enabled: bool,
+    pub input: String,
+    pub function_arn: String,
+    pub runtime: String,
+    pub handler: String,
+    pub timeout_seconds: i32,
+    pub code_sha256: String,
+    pub environment: BTreeMap<String, String>,
+}
+
+fn s3_client(server: &S3Server) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(server.endpoint_url())
+        .region(Region::new(server.region().to_owned()))
+        .credentials_provider(Credentials::new(
+            server.access_key(),
+            server.secret_key(),
+            None,
+            None,
+            "quickstart",
+        ))
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
