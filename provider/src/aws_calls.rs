@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::time::{Duration, Instant};
 
 use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use tracing::instrument::WithSubscriber as _;
@@ -18,6 +19,32 @@ pub const SCHEDULE_TAG: &str = "tinesaudit:schedule";
 /// a deployment package of tens of megabytes and the function's environment.
 pub async fn quiet<F: Future>(call: F) -> F::Output {
     call.with_subscriber(NoSubscriber::default()).await
+}
+
+/// How long a service may refuse a role IAM just created: IAM takes seconds to tell other services.
+const NEW_ROLE_TIMEOUT: Duration = Duration::from_secs(90);
+const NEW_ROLE_POLL: Duration = Duration::from_secs(3);
+
+/// Runs `call` and, when it uses a role made just now (`new_role`) and fails as `refused` says a service
+/// fails for a role it cannot assume yet, runs it again for up to 90 seconds.
+pub async fn while_role_is_new<T, F, Fut>(
+    new_role: bool,
+    refused: impl Fn(&AwsError) -> bool,
+    mut call: F,
+) -> Result<T, AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, AwsError>>,
+{
+    let started = Instant::now();
+    loop {
+        match call().await {
+            Err(e) if new_role && refused(&e) && started.elapsed() < NEW_ROLE_TIMEOUT => {
+                tokio::time::sleep(NEW_ROLE_POLL).await;
+            }
+            result => return result,
+        }
+    }
 }
 
 /// A failed AWS call, from any of the SDKs (they share one error type).

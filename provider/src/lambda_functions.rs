@@ -15,7 +15,7 @@ use aws_sdk_lambda::types::{
     State,
 };
 
-use crate::aws_calls::{AwsError, MANAGED_BY, MANAGED_BY_TAG, quiet};
+use crate::aws_calls::{AwsError, MANAGED_BY, MANAGED_BY_TAG, quiet, while_role_is_new};
 
 pub const RUNTIME: &str = "provided.al2023";
 pub const HANDLER: &str = "bootstrap";
@@ -25,8 +25,6 @@ const NOT_FOUND: &str = "ResourceNotFoundException";
 
 /// How long a function may stay pending or in an update before we give up.
 const READY_TIMEOUT: Duration = Duration::from_secs(300);
-/// How long Lambda may refuse a role IAM just created: IAM changes take seconds to reach Lambda.
-const NEW_ROLE_TIMEOUT: Duration = Duration::from_secs(90);
 const POLL: Duration = Duration::from_secs(2);
 
 /// A function as the resource wants it.
@@ -129,6 +127,11 @@ fn environment(variables: &BTreeMap<String, String>) -> Environment {
         .build()
 }
 
+/// Lambda's answer while IAM has not yet told it about a new role.
+fn role_not_assumable(error: &AwsError) -> bool {
+    error.is("InvalidParameterValueException") && error.message.contains("cannot be assumed")
+}
+
 fn seconds(value: i64) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
 }
@@ -162,16 +165,15 @@ impl Functions {
     }
 
     /// Creates the function and waits until it is active. With `new_role`, a role Lambda cannot assume
-    /// yet is waited for: IAM takes a few seconds to tell Lambda about a role it just made.
+    /// yet is waited for.
     pub async fn create(
         &self,
         spec: &FunctionSpec<'_>,
         zip: &[u8],
         new_role: bool,
     ) -> Result<FunctionInfo, AwsError> {
-        let started = Instant::now();
-        loop {
-            let created = quiet(
+        while_role_is_new(new_role, role_not_assumable, || async {
+            quiet(
                 self.client
                     .create_function()
                     .function_name(spec.name)
@@ -193,20 +195,10 @@ impl Functions {
                     .send(),
             )
             .await
-            .map_err(AwsError::from_sdk);
-            match created {
-                Ok(_) => return self.wait_until_ready(spec.name).await,
-                Err(e)
-                    if new_role
-                        && e.is("InvalidParameterValueException")
-                        && e.message.contains("cannot be assumed")
-                        && started.elapsed() < NEW_ROLE_TIMEOUT =>
-                {
-                    tokio::time::sleep(POLL).await;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+            .map_err(AwsError::from_sdk)
+        })
+        .await?;
+        self.wait_until_ready(spec.name).await
     }
 
     /// Replaces the code (and the architecture, which only changes with the code).
@@ -225,27 +217,31 @@ impl Functions {
         self.wait_until_ready(name).await
     }
 
-    /// Sets the configuration `spec` describes.
+    /// Sets the configuration `spec` describes; with `new_role`, as [`create`](Self::create).
     pub async fn update_configuration(
         &self,
         spec: &FunctionSpec<'_>,
+        new_role: bool,
     ) -> Result<FunctionInfo, AwsError> {
         self.wait_until_ready(spec.name).await?;
-        quiet(
-            self.client
-                .update_function_configuration()
-                .function_name(spec.name)
-                .description(spec.description)
-                .runtime(Runtime::from(RUNTIME))
-                .handler(HANDLER)
-                .role(spec.role_arn)
-                .timeout(seconds(spec.timeout_seconds))
-                .memory_size(seconds(spec.memory_mb))
-                .environment(environment(spec.environment))
-                .send(),
-        )
-        .await
-        .map_err(AwsError::from_sdk)?;
+        while_role_is_new(new_role, role_not_assumable, || async {
+            quiet(
+                self.client
+                    .update_function_configuration()
+                    .function_name(spec.name)
+                    .description(spec.description)
+                    .runtime(Runtime::from(RUNTIME))
+                    .handler(HANDLER)
+                    .role(spec.role_arn)
+                    .timeout(seconds(spec.timeout_seconds))
+                    .memory_size(seconds(spec.memory_mb))
+                    .environment(environment(spec.environment))
+                    .send(),
+            )
+            .await
+            .map_err(AwsError::from_sdk)
+        })
+        .await?;
         self.wait_until_ready(spec.name).await
     }
 

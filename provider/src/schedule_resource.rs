@@ -736,8 +736,7 @@ async fn deploy(
     let given_role = given("role_arn", diags);
     let given_scheduler_role = given("scheduler_role_arn", diags);
     let package = load_package(clients, &plan, diags).await?;
-    let (job_sha256, settings, timeout) = read_job_file(clients, &plan, diags).await?;
-    let url = JobFileUrl::parse(&plan.job_file)?;
+    let job = read_job_file(clients, &plan, diags).await?;
     let (Some(functions), Some(roles), Some(schedules)) = (
         clients.lambda(diags).await,
         clients.iam(diags).await,
@@ -760,7 +759,7 @@ async fn deploy(
             };
             let ensured = ensure_role(&roles, name, &spec, "role_arn", diags).await?;
             let place = function_place(&functions, name, &ensured.arn, diags)?;
-            let policy = settings.runner_policy(&url, &place);
+            let policy = job.settings.runner_policy(&job.url, &place);
             if let Err(e) = roles.put_policy(&role, RUNNER_POLICY, &policy).await {
                 diags.error("Cannot set the role's policy", format!("Role {role}: {e}"));
                 return None;
@@ -776,15 +775,15 @@ async fn deploy(
         name,
         description: &description,
         role_arn: &role_arn,
-        timeout_seconds: timeout,
+        timeout_seconds: job.timeout_seconds,
         memory_mb: plan.memory_mb,
         environment: &environment,
         tags: &tags,
     };
     let function = deploy_function(&functions, &spec, &package, new_role, creating, diags).await?;
 
-    let scheduler_role_arn = match &given_scheduler_role {
-        Some(arn) => arn.clone(),
+    let (scheduler_role_arn, new_scheduler_role) = match &given_scheduler_role {
+        Some(arn) => (arn.clone(), false),
         None => {
             let role = format!("{name}{SCHEDULER_ROLE_SUFFIX}");
             let account = Arn::parse(&function.arn).map(|arn| arn.account);
@@ -811,7 +810,7 @@ async fn deploy(
                 diags.error("Cannot set the role's policy", format!("Role {role}: {e}"));
                 return None;
             }
-            ensured.arn
+            (ensured.arn, ensured.created)
         }
     };
 
@@ -825,7 +824,15 @@ async fn deploy(
         retry_attempts: plan.retry_attempts,
         max_event_age_seconds: plan.max_event_age_seconds,
     };
-    let schedule_arn = deploy_schedule(&schedules, name, &schedule_spec, creating, diags).await?;
+    let schedule_arn = deploy_schedule(
+        &schedules,
+        name,
+        &schedule_spec,
+        new_scheduler_role,
+        creating,
+        diags,
+    )
+    .await?;
 
     // A given role replaced a created one: the created one has nothing left to do.
     for (given, suffix) in [
@@ -847,12 +854,12 @@ async fn deploy(
 
     Some(ScheduleModel {
         id: Known::Value(name.to_owned()),
-        job_file_sha256: Known::Value(Some(job_sha256)),
+        job_file_sha256: Known::Value(Some(job.sha256)),
         role_arn: Known::Value(Some(role_arn)),
         scheduler_role_arn: Known::Value(Some(scheduler_role_arn)),
         function_arn: Known::Value(function.arn),
         schedule_arn: Known::Value(schedule_arn),
-        timeout_seconds: Known::Value(timeout),
+        timeout_seconds: Known::Value(job.timeout_seconds),
         runner_sha256: Known::Value(Some(package.sha256().to_owned())),
         ..plan
     })
@@ -887,12 +894,20 @@ async fn load_package(
     Some(package)
 }
 
-/// The job file's hash, settings and timeout, checked against the plan.
+/// The job file as apply reads it.
+struct JobFileRead {
+    url: JobFileUrl,
+    sha256: String,
+    settings: JobSettings,
+    timeout_seconds: i64,
+}
+
+/// Reads the job file, and checks it against the plan.
 async fn read_job_file(
     clients: &ProviderClients,
     plan: &ScheduleModel,
     diags: &mut Diagnostics,
-) -> Option<(String, JobSettings, i64)> {
+) -> Option<JobFileRead> {
     let job_file = &plan.job_file;
     let Some(url) = JobFileUrl::parse(job_file) else {
         diags.attribute_error(
@@ -954,7 +969,12 @@ async fn read_job_file(
         );
         return None;
     }
-    Some((file.sha256, settings.ok()?, timeout))
+    Some(JobFileRead {
+        url,
+        sha256: file.sha256,
+        settings: settings.ok()?,
+        timeout_seconds: timeout,
+    })
 }
 
 /// A trust policy letting `service` assume the role; with `account`, only on behalf of that account, as
@@ -1070,7 +1090,7 @@ async fn deploy_function(
         return None;
     }
     if !function.configured_as(spec) {
-        function = match functions.update_configuration(spec).await {
+        function = match functions.update_configuration(spec, new_role).await {
             Ok(function) => function,
             Err(e) => {
                 failed(diags, e);
@@ -1101,11 +1121,12 @@ async fn deploy_function(
 }
 
 /// Creates the schedule, or brings the one of that name to `spec`; answers its ARN. Creating, a schedule
-/// that invokes another function is someone else's.
+/// that invokes another function is someone else's. `new_role`: the schedule's role was made just now.
 async fn deploy_schedule(
     schedules: &Schedules,
     name: &str,
     spec: &ScheduleSpec,
+    new_role: bool,
     creating: bool,
     diags: &mut Diagnostics,
 ) -> Option<String> {
@@ -1123,10 +1144,7 @@ async fn deploy_schedule(
         }
     };
     let written = match existing {
-        None => match schedules.create(name, spec).await {
-            Err(e) if e.is("ConflictException") => schedules.update(name, spec).await,
-            created => created,
-        },
+        None => schedules.create(name, spec, new_role).await,
         Some(existing) if creating && existing.spec.target_arn != spec.target_arn => {
             diags.attribute_error(
                 AttrPath::attr("name"),
@@ -1140,7 +1158,7 @@ async fn deploy_schedule(
             return None;
         }
         Some(existing) if existing.spec == *spec => Ok(existing.arn),
-        Some(_) => schedules.update(name, spec).await,
+        Some(_) => schedules.update(name, spec, new_role).await,
     };
     match written {
         Ok(arn) => Some(arn),

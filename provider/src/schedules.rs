@@ -6,7 +6,7 @@ use aws_sdk_scheduler::types::{
     FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, ScheduleState, Target,
 };
 
-use crate::aws_calls::{AwsError, quiet};
+use crate::aws_calls::{AwsError, quiet, while_role_is_new};
 
 const NOT_FOUND: &str = "ResourceNotFoundException";
 /// The event the function gets: empty, so that the job file alone says what to do.
@@ -39,6 +39,11 @@ pub struct ScheduleInfo {
 /// A Scheduler client with the calls `tinesaudit_schedule` needs.
 pub struct Schedules {
     client: Client,
+}
+
+/// Scheduler's answer while IAM has not yet told it about a new role.
+fn role_not_assumable(error: &AwsError) -> bool {
+    error.is("ValidationException") && error.message.contains("assume")
 }
 
 fn int(value: i64) -> i32 {
@@ -128,42 +133,58 @@ impl Schedules {
     }
 
     /// Creates the schedule; answers its ARN. A schedule of that name already there is a
-    /// `ConflictException`.
-    pub async fn create(&self, name: &str, spec: &ScheduleSpec) -> Result<String, AwsError> {
+    /// `ConflictException`. With `new_role`, a role Scheduler cannot assume yet is waited for.
+    pub async fn create(
+        &self,
+        name: &str,
+        spec: &ScheduleSpec,
+        new_role: bool,
+    ) -> Result<String, AwsError> {
         let (window, target, state) = parts(spec)?;
-        let output = quiet(
-            self.client
-                .create_schedule()
-                .name(name)
-                .schedule_expression(&spec.expression)
-                .schedule_expression_timezone(&spec.timezone)
-                .flexible_time_window(window)
-                .target(target)
-                .state(state)
-                .send(),
-        )
+        while_role_is_new(new_role, role_not_assumable, || async {
+            let output = quiet(
+                self.client
+                    .create_schedule()
+                    .name(name)
+                    .schedule_expression(&spec.expression)
+                    .schedule_expression_timezone(&spec.timezone)
+                    .flexible_time_window(window.clone())
+                    .target(target.clone())
+                    .state(state.clone())
+                    .send(),
+            )
+            .await
+            .map_err(AwsError::from_sdk)?;
+            Ok(output.schedule_arn().to_owned())
+        })
         .await
-        .map_err(AwsError::from_sdk)?;
-        Ok(output.schedule_arn().to_owned())
     }
 
-    /// Replaces the schedule with `spec`; answers its ARN.
-    pub async fn update(&self, name: &str, spec: &ScheduleSpec) -> Result<String, AwsError> {
+    /// Replaces the schedule with `spec`; answers its ARN. `new_role` as for [`create`](Self::create).
+    pub async fn update(
+        &self,
+        name: &str,
+        spec: &ScheduleSpec,
+        new_role: bool,
+    ) -> Result<String, AwsError> {
         let (window, target, state) = parts(spec)?;
-        let output = quiet(
-            self.client
-                .update_schedule()
-                .name(name)
-                .schedule_expression(&spec.expression)
-                .schedule_expression_timezone(&spec.timezone)
-                .flexible_time_window(window)
-                .target(target)
-                .state(state)
-                .send(),
-        )
+        while_role_is_new(new_role, role_not_assumable, || async {
+            let output = quiet(
+                self.client
+                    .update_schedule()
+                    .name(name)
+                    .schedule_expression(&spec.expression)
+                    .schedule_expression_timezone(&spec.timezone)
+                    .flexible_time_window(window.clone())
+                    .target(target.clone())
+                    .state(state.clone())
+                    .send(),
+            )
+            .await
+            .map_err(AwsError::from_sdk)?;
+            Ok(output.schedule_arn().to_owned())
+        })
         .await
-        .map_err(AwsError::from_sdk)?;
-        Ok(output.schedule_arn().to_owned())
     }
 
     /// Deletes the schedule; one already gone is not an error.
