@@ -280,6 +280,19 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn by_default_the_bootstrap_is_beside_the_executable() {
+        let expected = std::env::current_exe()
+            .unwrap()
+            .with_file_name(BOOTSTRAP_FILE_NAME);
+        let error = RunnerPackages::beside_executable()
+            .load()
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(error.path.as_deref(), Some(expected.as_path()));
+    }
+
+    #[tokio::test]
     async fn the_package_is_built_again_only_when_the_file_changes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bootstrap-v1");
