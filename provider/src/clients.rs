@@ -1,5 +1,6 @@
 //! What configuring the provider hands to every resource and data source: the Tines client (and what is
-//! needed to build one for another key), lazy AWS access, and locks that serialise changes to one user.
+//! needed to build one for another key), lazy AWS access, the runner's deployment package, and locks that
+//! serialise changes to one user.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -13,6 +14,10 @@ use tines_client::{Client, Config, RetryPolicy, Secret};
 use tokio::sync::{OnceCell, OwnedMutexGuard};
 use tracing::instrument::WithSubscriber as _;
 
+use crate::iam_roles::Roles;
+use crate::lambda_functions::Functions;
+use crate::runner_package::RunnerPackages;
+use crate::schedules::Schedules;
 use crate::secret_store::SecretStore;
 
 /// The provider's data, shared by all resources and data sources of one configured provider.
@@ -20,14 +25,16 @@ pub struct ProviderClients {
     /// `None` while the provider configuration is not known (it refers to resources not yet created).
     tines: Option<TinesAccess>,
     aws: AwsAccess,
+    runner: Arc<RunnerPackages>,
     users: UserLocks,
 }
 
 impl ProviderClients {
-    pub fn new(tines: Option<TinesAccess>, aws: AwsAccess) -> Self {
+    pub fn new(tines: Option<TinesAccess>, aws: AwsAccess, runner: Arc<RunnerPackages>) -> Self {
         Self {
             tines,
             aws,
+            runner,
             users: UserLocks::default(),
         }
     }
@@ -65,12 +72,34 @@ impl ProviderClients {
     }
 
     /// An S3 client (with the provider's S3 endpoint and addressing style).
-    #[expect(
-        dead_code,
-        reason = "tinesaudit_ingestion_job and tinesaudit_schedule, landing next"
-    )]
     pub async fn s3(&self, diags: &mut Diagnostics) -> Option<aws_sdk_s3::Client> {
         self.aws.s3(diags).await
+    }
+
+    /// A Lambda client.
+    pub async fn lambda(&self, diags: &mut Diagnostics) -> Option<Functions> {
+        self.aws.lambda(diags).await
+    }
+
+    /// An EventBridge Scheduler client.
+    pub async fn scheduler(&self, diags: &mut Diagnostics) -> Option<Schedules> {
+        self.aws.scheduler(diags).await
+    }
+
+    /// An IAM client.
+    pub async fn iam(&self, diags: &mut Diagnostics) -> Option<Roles> {
+        self.aws.iam(diags).await
+    }
+
+    /// Whether the provider's AWS settings are still unknown (they refer to resources not yet created): a
+    /// plan then leaves what it would read from AWS unknown instead of failing.
+    pub fn aws_pending(&self) -> bool {
+        self.aws.settings.is_none()
+    }
+
+    /// The runner's Lambda deployment package.
+    pub fn runner(&self) -> &RunnerPackages {
+        &self.runner
     }
 
     /// Holds changes to `user_id` from this provider one at a time: two resources granting permissions to
@@ -218,6 +247,21 @@ impl AwsAccess {
     async fn secrets(&self, diags: &mut Diagnostics) -> Option<SecretStore> {
         let (config, _) = self.config(diags).await?;
         Some(SecretStore::new(config))
+    }
+
+    async fn lambda(&self, diags: &mut Diagnostics) -> Option<Functions> {
+        let (config, _) = self.config(diags).await?;
+        Some(Functions::new(config))
+    }
+
+    async fn scheduler(&self, diags: &mut Diagnostics) -> Option<Schedules> {
+        let (config, _) = self.config(diags).await?;
+        Some(Schedules::new(config))
+    }
+
+    async fn iam(&self, diags: &mut Diagnostics) -> Option<Roles> {
+        let (config, _) = self.config(diags).await?;
+        Some(Roles::new(config))
     }
 
     async fn s3(&self, diags: &mut Diagnostics) -> Option<aws_sdk_s3::Client> {

@@ -12,6 +12,7 @@
 //! ones (and malformed environment values) when it configures the provider, at the start of a plan. The key
 //! never appears in a message: Tines client errors never contain it, and ours never format it.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,6 +30,8 @@ use tines_client::{Client, Config, RetryPolicy, Secret};
 use crate::api_key_resource::ApiKeyResource;
 use crate::audit_logs_data_source::AuditLogsDataSource;
 use crate::clients::{AwsAccess, AwsSettings, ProviderClients, TinesAccess};
+use crate::runner_package::RunnerPackages;
+use crate::schedule_resource::ScheduleResource;
 use crate::tenant_data_source::TenantDataSource;
 use crate::tenant_permissions_resource::TenantPermissionsResource;
 use crate::user_data_source::UserDataSource;
@@ -55,6 +58,8 @@ type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 pub struct TinesAuditProvider {
     env: EnvLookup,
     aws_credentials: Option<Credentials>,
+    /// Shared by every configure of this provider value, so the package is built once per process.
+    runner: Arc<RunnerPackages>,
 }
 
 impl Default for TinesAuditProvider {
@@ -65,11 +70,12 @@ impl Default for TinesAuditProvider {
 
 impl TinesAuditProvider {
     /// The provider as Terraform runs it: environment fallbacks from the process, AWS credentials from the
-    /// standard chain.
+    /// standard chain, the runner's Lambda binary beside the provider's executable.
     pub fn new() -> Self {
         Self {
             env: Arc::new(|name| std::env::var(name).ok()),
             aws_credentials: None,
+            runner: RunnerPackages::beside_executable(),
         }
     }
 
@@ -93,6 +99,13 @@ impl TinesAuditProvider {
             None,
             "tinesaudit-provider-fixed",
         ));
+        self
+    }
+
+    /// The same provider deploying the runner's Lambda binary at `path` instead of the
+    /// `tinesaudit-runner-bootstrap` beside its executable, for tests and embedding.
+    pub fn with_runner_bootstrap(mut self, path: impl Into<PathBuf>) -> Self {
+        self.runner = RunnerPackages::from_file(path);
         self
     }
 }
@@ -249,13 +262,18 @@ impl Provider for TinesAuditProvider {
         if diags.has_error() {
             return;
         }
-        response.set_data(Arc::new(ProviderClients::new(tines, aws)));
+        response.set_data(Arc::new(ProviderClients::new(
+            tines,
+            aws,
+            Arc::clone(&self.runner),
+        )));
     }
 
     fn resources(&self) -> Vec<ResourceType> {
         vec![
             ResourceType::new(TenantPermissionsResource::default),
             ResourceType::new(ApiKeyResource::default),
+            ResourceType::new(ScheduleResource::default),
         ]
     }
 

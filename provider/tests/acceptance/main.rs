@@ -9,6 +9,7 @@
 //! |---|---|
 //! | `tenant_permissions` | create → empty plan; import-verify; drift re-add; authoritative vs not; user deleted |
 //! | `api_key` | store, import-verify, rotation, revoked key, on `secret_wo` (1.11+) and `secret` (every CLI) |
+//! | `schedule` | `tinesaudit_schedule` on moto and SeaweedFS: lifecycle, runner upgrade, every drift, import-verify, given vs created roles, nothing left after destroy |
 //! | `data_sources` | the four data sources in one configuration |
 //! | `examples` | every file in `examples/` passes `terraform validate` (1.11+) |
 //! | `secret_leak` | the provider binary launched by Terraform at `TF_LOG=trace`: no key in any file of the run |
@@ -16,6 +17,7 @@
 mod api_key;
 mod data_sources;
 mod examples;
+mod schedule;
 mod secret_leak;
 mod support;
 mod tenant_permissions;

@@ -7,6 +7,7 @@
 //! | `provider_config` | provider validation and configure: attribute paths, environment fallbacks |
 //! | `tenant_permissions` | `tinesaudit_tenant_permissions`: lifecycle, drift, authoritative, import, refusals |
 //! | `api_key` | `tinesaudit_api_key`: store, rotate, revoke, import, validation |
+//! | `schedule` | `tinesaudit_schedule` (moto and SeaweedFS): validation, plan-time derivation from the job file and the package, create to destroy |
 //! | `data_sources` | `tinesaudit_user`, `tinesaudit_users`, `tinesaudit_tenant`, `tinesaudit_audit_logs` |
 //! | `docs` | `provider/docs/` generated from the schemas and `examples/`, checked for staleness |
 //! | `secret_leak` | the managed key and the provider's key never in logs, diagnostics or (write-only) state |
@@ -15,6 +16,7 @@ mod api_key;
 mod data_sources;
 mod docs;
 mod provider_config;
+mod schedule;
 mod secret_leak;
 mod tenant_permissions;
 
