@@ -67,6 +67,10 @@ use crate::schedules::{ScheduleSpec, Schedules};
 
 /// The environment variable the runner reads its job file's location from.
 const JOB_FILE_ENV: &str = "JOB_FILE";
+/// The SHA-256 of the job file the function was deployed for. The runner reads its job file once per
+/// execution environment, so a changed job file must change the function's configuration, which makes
+/// Lambda start fresh environments; refresh reads it back as `job_file_sha256`.
+const JOB_FILE_SHA256_ENV: &str = "JOB_FILE_SHA256";
 const RUNNER_ROLE_SUFFIX: &str = "-runner";
 const SCHEDULER_ROLE_SUFFIX: &str = "-scheduler";
 /// The inline policy of each created role.
@@ -322,10 +326,10 @@ impl Resource for ScheduleResource {
                         "More environment variables for the function, e.g. `AWS_ENDPOINT_URL` and \
                          `S3_FORCE_PATH_STYLE` for an S3-compatible store or an emulator. Not for secrets: \
                          anyone who may read the function's configuration sees them; the API key belongs in \
-                         Secrets Manager, named by the job file. Refused: `{JOB_FILE_ENV}` (from \
-                         `job_file`), the runner settings the function's policy and timeout are derived from \
+                         Secrets Manager, named by the job file. Refused: `{JOB_FILE_ENV}` and \
+                         `{JOB_FILE_SHA256_ENV}` (from `job_file`), the runner settings the function's policy and timeout are derived from \
                          (they belong in the job file), and names Lambda reserves (`AWS_*` except \
-                         `AWS_ENDPOINT_URL*`). At most {MAX_ENVIRONMENT_BYTES} bytes with `{JOB_FILE_ENV}`."
+                         `AWS_ENDPOINT_URL*`). At most {MAX_ENVIRONMENT_BYTES} bytes with the resource's own."
                     ))
                     .validator(EnvironmentVariables),
             )
@@ -770,6 +774,7 @@ async fn deploy(
 
     let mut environment = plan.environment.clone().unwrap_or_default();
     environment.insert(JOB_FILE_ENV.to_owned(), plan.job_file.clone());
+    environment.insert(JOB_FILE_SHA256_ENV.to_owned(), job.sha256.clone());
     let description = format!("Tines audit-log runner of schedule {name}; managed by Terraform");
     let spec = FunctionSpec {
         name,
@@ -1241,6 +1246,7 @@ async fn refresh(
     };
     let mut environment = function.environment.clone();
     let job_file = environment.remove(JOB_FILE_ENV);
+    let deployed_job_sha256 = environment.remove(JOB_FILE_SHA256_ENV);
     if importing && job_file.is_none() {
         diags.error(
             "Not a tinesaudit schedule",
@@ -1256,8 +1262,9 @@ async fn refresh(
         (true, None) => None,
         _ => Some(environment),
     };
-    let job_file_sha256 = match (&stored.job_file_sha256, &job_file) {
-        (Some(sha), _) => Some(sha.clone()),
+    // What the function was deployed for: a job file written since shows as a planned update.
+    let job_file_sha256 = match (deployed_job_sha256, &job_file) {
+        (Some(sha), _) => Some(sha),
         (None, Some(job_file)) => current_job_sha256(clients, job_file).await,
         (None, None) => None,
     };
@@ -1416,7 +1423,7 @@ fn refused_variable(key: &str) -> Option<String> {
                 .to_owned(),
         );
     }
-    if key == JOB_FILE_ENV {
+    if key == JOB_FILE_ENV || key == JOB_FILE_SHA256_ENV {
         return Some("the resource sets it from job_file".to_owned());
     }
     if key == "TINES_API_KEY" {
@@ -1466,8 +1473,11 @@ impl Validator for EnvironmentVariables {
             .attribute("job_file")
             .and_then(Value::as_str)
             .unwrap_or_default();
+        // The job file's hash is 64 hex digits.
         let size: usize = JOB_FILE_ENV.len()
             + job_file.len()
+            + JOB_FILE_SHA256_ENV.len()
+            + 64
             + variables
                 .iter()
                 .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
@@ -1478,7 +1488,7 @@ impl Validator for EnvironmentVariables {
                 "Environment too large",
                 format!(
                     "Lambda allows {MAX_ENVIRONMENT_BYTES} bytes of environment variables in all; these are \
-                     {size} bytes with {JOB_FILE_ENV}."
+                     {size} bytes with the variables the resource sets itself."
                 ),
             );
         }

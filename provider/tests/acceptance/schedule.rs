@@ -118,7 +118,12 @@ impl Cloud {
 
     /// Writes the job file; answers its hex SHA-256.
     fn put_job(&self) -> Result<String, BoxError> {
-        let bytes = job_bytes();
+        self.put_job_bytes(job_bytes())
+    }
+
+    /// Writes `bytes` as the job file; answers their hex SHA-256.
+    fn put_job_bytes(&self, bytes: Vec<u8>) -> Result<String, BoxError> {
+        let sha256 = hex(&Sha256::digest(&bytes));
         self.runtime.block_on(
             self.objects
                 .put_object()
@@ -127,7 +132,22 @@ impl Cloud {
                 .body(bytes.into())
                 .send(),
         )?;
-        Ok(job_sha256())
+        Ok(sha256)
+    }
+
+    /// The job file's hash the function was deployed for (its `JOB_FILE_SHA256`).
+    fn deployed_job_sha256(&self, name: &str) -> Result<Option<String>, BoxError> {
+        let function = self.runtime.block_on(
+            self.lambda
+                .get_function_configuration()
+                .function_name(name)
+                .send(),
+        )?;
+        Ok(function
+            .environment()
+            .and_then(|env| env.variables())
+            .and_then(|vars| vars.get("JOB_FILE_SHA256"))
+            .cloned())
     }
 
     /// The function's code hash in hex, as `runner_sha256` shows it.
@@ -259,6 +279,13 @@ fn job_bytes() -> Vec<u8> {
         "requests_per_minute": 600,
     }))
     .expect("JSON")
+}
+
+/// The job file with another page size: nothing the function's timeout or policy follow changes.
+fn job_bytes_with_smaller_pages() -> Vec<u8> {
+    let mut job: serde_json::Value = serde_json::from_slice(&job_bytes()).expect("JSON");
+    job["page_size"] = json!(100);
+    serde_json::to_vec_pretty(&job).expect("JSON")
 }
 
 fn job_sha256() -> String {
@@ -399,6 +426,10 @@ fn lifecycle() {
         memory_mb: 1024,
         ..base.clone()
     };
+    let unpinned = Settings {
+        pin_job: false,
+        ..updated.clone()
+    };
     let runner_role = format!("{name}-runner");
     let scheduler_role_arn = role_arn(&format!("{name}-scheduler"));
     let cloud_for_check = Arc::clone(&cloud);
@@ -450,6 +481,40 @@ fn lifecycle() {
                 ))
                 .state_check(StateCheck::attr(ADDR, "enabled", false))
                 .state_check(StateCheck::attr(ADDR, "memory_mb", 1024)),
+        )
+        // A job file rewritten with nothing the timeout or policy follow: the function's configuration
+        // still changes (its JOB_FILE_SHA256), so warm execution environments holding the old job go.
+        .step(
+            Step::config(hcl(&unpinned))
+                .pre_config(cloud.hook(|cloud| {
+                    cloud.put_job_bytes(job_bytes_with_smaller_pages())?;
+                    Ok(())
+                }))
+                .plan_check(PlanCheck::action(ADDR, Action::Update))
+                .state_check({
+                    let cloud = Arc::clone(&cloud);
+                    StateCheck::custom("the function runs the new job file", move |state| {
+                        let recorded = state.attr_str(ADDR, "job_file_sha256")?;
+                        let expected = hex(&Sha256::digest(job_bytes_with_smaller_pages()));
+                        let deployed = cloud.deployed_job_sha256(name)?;
+                        if recorded == expected && deployed.as_deref() == Some(expected.as_str()) {
+                            Ok(())
+                        } else {
+                            Err(format!(
+                                "state {recorded}, function {deployed:?}, job file {expected}"
+                            )
+                            .into())
+                        }
+                    })
+                }),
+        )
+        .step(
+            Step::config(hcl(&unpinned))
+                .pre_config(cloud.hook(|cloud| {
+                    cloud.put_job()?;
+                    Ok(())
+                }))
+                .plan_check(PlanCheck::action(ADDR, Action::Update)),
         )
         // A provider upgrade bringing a new runner: the same configuration plans an update of the code.
         .step(
