@@ -2,17 +2,19 @@
 //!
 //! Built on `tfplugin-framework`: every resource and data source is a plain serde model, a schema and
 //! handlers; the framework turns them into the plugin protocol. All Tines traffic goes through
-//! `tines-client`, all AWS traffic through `secret_store.rs`.
+//! `tines-client`, all AWS traffic through `secret_store.rs` and `s3.rs`.
 //!
 //! | file | what |
 //! |---|---|
 //! | `provider.rs` | `provider "tinesaudit"`: its schema, and configure (settings, environment fallbacks) |
 //! | `clients.rs` | what configure hands to resources: the Tines client, AWS access, per-user locks |
 //! | `tines_errors.rs` | Tines client errors as diagnostics users can act on (SCIM, not a tenant owner, ...) |
-//! | `secret_store.rs` | AWS Secrets Manager: the one place the provider talks to AWS |
+//! | `secret_store.rs` | AWS Secrets Manager: where `tinesaudit_api_key` keeps keys |
+//! | `s3.rs` | S3 naming rules, and the job file's object calls |
 //! | `permissions.rs` | the published tenant-permission names and the validator that warns on others |
 //! | `tenant_permissions_resource.rs` | resource `tinesaudit_tenant_permissions` |
 //! | `api_key_resource.rs` | resource `tinesaudit_api_key` |
+//! | `ingestion_job_resource.rs` | resource `tinesaudit_ingestion_job` |
 //! | `user_data_source.rs` | data source `tinesaudit_user` |
 //! | `users_data_source.rs` | data source `tinesaudit_users` |
 //! | `tenant_data_source.rs` | data source `tinesaudit_tenant` |
@@ -26,8 +28,10 @@
 mod api_key_resource;
 mod audit_logs_data_source;
 mod clients;
+mod ingestion_job_resource;
 mod permissions;
 mod provider;
+mod s3;
 mod secret_store;
 mod tenant_data_source;
 mod tenant_permissions_resource;

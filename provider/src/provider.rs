@@ -29,6 +29,7 @@ use tines_client::{Client, Config, RetryPolicy, Secret};
 use crate::api_key_resource::ApiKeyResource;
 use crate::audit_logs_data_source::AuditLogsDataSource;
 use crate::clients::{AwsAccess, AwsSettings, ProviderClients, TinesAccess};
+use crate::ingestion_job_resource::IngestionJobResource;
 use crate::tenant_data_source::TenantDataSource;
 use crate::tenant_permissions_resource::TenantPermissionsResource;
 use crate::user_data_source::UserDataSource;
@@ -256,6 +257,7 @@ impl Provider for TinesAuditProvider {
         vec![
             ResourceType::new(TenantPermissionsResource::default),
             ResourceType::new(ApiKeyResource::default),
+            ResourceType::new(IngestionJobResource::default),
         ]
     }
 
@@ -387,8 +389,8 @@ fn endpoint_url() -> impl Validator {
     )
 }
 
-/// `tenant`: the checks of `tines-client` itself, at validation time.
-struct TenantUrl;
+/// `tenant`: the checks of `tines-client` itself, at validation time. Also an ingestion job's `tenant`.
+pub(crate) struct TenantUrl;
 
 impl Validator for TenantUrl {
     fn validate(&self, request: &ValidateRequest<'_>, diags: &mut Diagnostics) {
