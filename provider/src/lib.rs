@@ -19,6 +19,7 @@
 //! | `users_data_source.rs` | data source `tinesaudit_users` |
 //! | `tenant_data_source.rs` | data source `tinesaudit_tenant` |
 //! | `audit_logs_data_source.rs` | data source `tinesaudit_audit_logs` |
+//! | `secops_reader_policy_data_source.rs` | data source `tinesaudit_secops_reader_policy` |
 //!
 //! **Architecture invariants:** resources never see msgpack, prost or gRPC types (only the framework's);
 //! only `tines-client` builds Tines URLs; the provider never imports the runner. Secrets (the provider's
@@ -32,6 +33,7 @@ mod ingestion_job_resource;
 mod permissions;
 mod provider;
 mod s3;
+mod secops_reader_policy_data_source;
 mod secret_store;
 mod tenant_data_source;
 mod tenant_permissions_resource;

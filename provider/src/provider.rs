@@ -30,6 +30,7 @@ use crate::api_key_resource::ApiKeyResource;
 use crate::audit_logs_data_source::AuditLogsDataSource;
 use crate::clients::{AwsAccess, AwsSettings, ProviderClients, TinesAccess};
 use crate::ingestion_job_resource::IngestionJobResource;
+use crate::secops_reader_policy_data_source::SecopsReaderPolicyDataSource;
 use crate::tenant_data_source::TenantDataSource;
 use crate::tenant_permissions_resource::TenantPermissionsResource;
 use crate::user_data_source::UserDataSource;
@@ -267,6 +268,7 @@ impl Provider for TinesAuditProvider {
             DataSourceType::new(UsersDataSource::default),
             DataSourceType::new(TenantDataSource::default),
             DataSourceType::new(AuditLogsDataSource::default),
+            DataSourceType::new(SecopsReaderPolicyDataSource::default),
         ]
     }
 }
