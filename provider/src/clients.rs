@@ -71,6 +71,12 @@ impl ProviderClients {
         self.aws.secrets(diags).await
     }
 
+    /// The provider's tenant URL; `None` while the provider configuration is not known yet. For defaults
+    /// computed during plan, where an unknown configuration is no error.
+    pub fn tenant_if_known(&self) -> Option<&str> {
+        self.tines.as_ref().map(TinesAccess::tenant)
+    }
+
     /// An S3 client (with the provider's S3 endpoint and addressing style).
     pub async fn s3(&self, diags: &mut Diagnostics) -> Option<aws_sdk_s3::Client> {
         self.aws.s3(diags).await
@@ -157,10 +163,11 @@ impl TinesAccess {
         &self.tenant
     }
 
-    /// A client for the same tenant with the same budgets, using `key`: to check a key the pipeline uses.
-    pub fn client_with_key(&self, key: &str) -> Result<Client, tines_client::Error> {
+    /// A client for `tenant` (the provider's, or an ingestion job's) with the same budgets, using `key`: to
+    /// check a key the pipeline uses.
+    pub fn client_with_key(&self, tenant: &str, key: &str) -> Result<Client, tines_client::Error> {
         Client::new(
-            Config::new(self.tenant.clone(), Secret::new(key))
+            Config::new(tenant, Secret::new(key))
                 .request_timeout(self.request_timeout)
                 .retry(self.retry),
         )

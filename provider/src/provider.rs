@@ -30,8 +30,10 @@ use tines_client::{Client, Config, RetryPolicy, Secret};
 use crate::api_key_resource::ApiKeyResource;
 use crate::audit_logs_data_source::AuditLogsDataSource;
 use crate::clients::{AwsAccess, AwsSettings, ProviderClients, TinesAccess};
+use crate::ingestion_job_resource::IngestionJobResource;
 use crate::runner_package::RunnerPackages;
 use crate::schedule_resource::ScheduleResource;
+use crate::secops_reader_policy_data_source::SecopsReaderPolicyDataSource;
 use crate::tenant_data_source::TenantDataSource;
 use crate::tenant_permissions_resource::TenantPermissionsResource;
 use crate::user_data_source::UserDataSource;
@@ -274,6 +276,7 @@ impl Provider for TinesAuditProvider {
             ResourceType::new(TenantPermissionsResource::default),
             ResourceType::new(ApiKeyResource::default),
             ResourceType::new(ScheduleResource::default),
+            ResourceType::new(IngestionJobResource::default),
         ]
     }
 
@@ -283,6 +286,7 @@ impl Provider for TinesAuditProvider {
             DataSourceType::new(UsersDataSource::default),
             DataSourceType::new(TenantDataSource::default),
             DataSourceType::new(AuditLogsDataSource::default),
+            DataSourceType::new(SecopsReaderPolicyDataSource::default),
         ]
     }
 }
@@ -405,8 +409,8 @@ fn endpoint_url() -> impl Validator {
     )
 }
 
-/// `tenant`: the checks of `tines-client` itself, at validation time.
-struct TenantUrl;
+/// `tenant`: the checks of `tines-client` itself, at validation time. Also an ingestion job's `tenant`.
+pub(crate) struct TenantUrl;
 
 impl Validator for TenantUrl {
     fn validate(&self, request: &ValidateRequest<'_>, diags: &mut Diagnostics) {

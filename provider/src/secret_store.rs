@@ -1,5 +1,5 @@
-//! AWS Secrets Manager, the one place the provider talks to AWS: where `tinesaudit_api_key` keeps a key for
-//! the runner, which reads the secret's string as the key.
+//! AWS Secrets Manager: where `tinesaudit_api_key` keeps a key for the runner, which reads the secret's
+//! string as the key, and where `tinesaudit_ingestion_job` reads it back to check it.
 //!
 //! Every SDK call runs with tracing switched off: at trace level the SDK logs requests, and a
 //! `PutSecretValue` request carries the key. Errors are the SDK's messages, which never echo a secret string.

@@ -1,3 +1,4 @@
 //! End-to-end scenarios, one module per area.
 
+mod ingestion_job;
 mod smoke;
