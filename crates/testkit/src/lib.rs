@@ -6,6 +6,8 @@
 //! - [`S3Server::start`] runs SeaweedFS as a real S3 server (SigV4 enforced, atomic conditional
 //!   writes); [`AwsEmulator::start`] runs moto for the AWS control plane (IAM, Lambda, Scheduler,
 //!   STS), which also speaks S3.
+//! - [`LambdaEmulator::start`] runs cargo-lambda's Lambda runtime API emulator, for running a
+//!   `bootstrap` as Lambda does and invoking it.
 //!
 //! - [`ScratchDir`] is a temporary folder for a test's files.
 //!
@@ -14,12 +16,14 @@
 
 mod aws;
 mod http;
+mod lambda;
 mod process;
 mod s3;
 mod terraform;
 mod tools;
 
 pub use aws::AwsEmulator;
+pub use lambda::{Invocation, LambdaEmulator};
 pub use process::ScratchDir;
 pub use s3::S3Server;
 pub use terraform::{Origin, TerraformCli};
