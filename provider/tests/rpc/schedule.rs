@@ -435,6 +435,24 @@ async fn a_job_longer_than_lambda_allows_is_refused_at_plan() {
         "{}",
         text(&planned.diagnostics)
     );
+
+    // So is an object too large to be a job file, which is not read.
+    let (job_file, _) = d
+        .put_job(
+            "jobs/huge.json",
+            &json!({"bucket": BUCKET, "padding": "x".repeat(1024 * 1024)}),
+        )
+        .await;
+    let config = d.config(&[("name", s("huge")), ("job_file", s(&job_file))]);
+    let planned = d.env.plan(SCHEDULE, &Value::Null, &config).await;
+    let refused = self::errors(&planned.diagnostics);
+    assert_eq!(refused.len(), 1, "{}", text(&planned.diagnostics));
+    assert_eq!(path_of(refused[0]), "job_file");
+    assert!(
+        refused[0].detail.contains("at most 1048576"),
+        "{}",
+        refused[0].detail
+    );
 }
 
 #[tokio::test]
