@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-use aws_config::BehaviorVersion;
-use aws_sdk_s3::config::{Credentials, Region};
 use serde_json::{Value as Json, json};
 use sha2::{Digest as _, Sha256};
 use tfplugin_proto::value::Value;
@@ -61,47 +59,14 @@ impl Deployment {
             ])
             .await;
         deployment
-            .s3_client()
-            .await
+            .s3
+            .client()
             .create_bucket()
             .bucket(BUCKET)
             .send()
             .await
             .unwrap();
         deployment
-    }
-
-    async fn sdk_config(&self, endpoint: &str, key: &str, secret: &str) -> aws_config::SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(self.aws.region().to_owned()))
-            .endpoint_url(endpoint)
-            .credentials_provider(Credentials::new(key, secret, None, None, "test"))
-            .load()
-            .await
-    }
-
-    async fn s3_client(&self) -> aws_sdk_s3::Client {
-        let config = self
-            .sdk_config(
-                self.s3.endpoint_url(),
-                self.s3.access_key(),
-                self.s3.secret_key(),
-            )
-            .await;
-        aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(true)
-                .build(),
-        )
-    }
-
-    async fn moto(&self) -> aws_config::SdkConfig {
-        self.sdk_config(
-            self.aws.endpoint_url(),
-            self.aws.access_key(),
-            self.aws.secret_key(),
-        )
-        .await
     }
 
     /// Writes a job file; answers its location and hex SHA-256.
@@ -111,8 +76,8 @@ impl Deployment {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        self.s3_client()
-            .await
+        self.s3
+            .client()
             .put_object()
             .bucket(BUCKET)
             .key(key)
@@ -497,7 +462,7 @@ async fn create_refresh_import_update_and_destroy() {
         &s("arn:aws:iam::123456789012:role/life-scheduler")
     );
 
-    let moto = d.moto().await;
+    let moto = d.aws.sdk_config();
     let lambda = aws_sdk_lambda::Client::new(&moto);
     let function = lambda
         .get_function()
