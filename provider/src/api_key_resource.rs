@@ -46,12 +46,11 @@ use tfplugin_framework::value::SchemaValue;
 use tfplugin_framework::{Configure, Known, ProviderData, Resource, plan_modifier, validator};
 use tines_client::AuditLogQuery;
 
+use crate::aws_calls::{MANAGED_BY, MANAGED_BY_TAG};
 use crate::clients::{ProviderClients, TinesAccess, configured};
-use crate::secret_store::{SecretInfo, SecretStore, SecretValue};
+use crate::secret_store::{ALREADY_EXISTS, SecretInfo, SecretStore, SecretValue};
 use crate::tines_errors::admin_api_error;
 
-const MANAGED_BY_TAG: &str = "tinesaudit:managed-by";
-const MANAGED_BY: &str = "terraform-provider-tinesaudit";
 const KEY_NAME_TAG: &str = "tinesaudit:key-name";
 const RECOVERY_WINDOW_TAG: &str = "tinesaudit:recovery-window-days";
 const DEFAULT_RECOVERY_WINDOW_DAYS: i64 = 30;
@@ -628,7 +627,7 @@ async fn store_new_secret(
         .await
     {
         Ok(arn) => return Some(arn),
-        Err(e) if e.already_exists() => {}
+        Err(e) if e.is(ALREADY_EXISTS) => {}
         Err(e) => {
             failed(diags, &e);
             return None;

@@ -1,24 +1,46 @@
-//! What the modules that wrap an AWS service for `tinesaudit_schedule` share: calls with the SDK's logging
-//! switched off, one error type for every SDK's errors, and the tags that mark what this provider made.
+//! What the modules that wrap an AWS service share: calls with the SDK's logging switched off, one error
+//! type for every SDK's errors (never holding what a request sent, so never a secret), and the tags that
+//! mark what this provider made.
 
 use std::fmt;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+// Every SDK re-exports the same smithy error and response types; Lambda's path is as good as any.
 use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use tracing::instrument::WithSubscriber as _;
 use tracing::subscriber::NoSubscriber;
 
-/// Tag on every function and role the provider creates; what it takes over must carry it.
+/// Tag on every secret, function and role the provider creates; what it takes over must carry it.
 pub const MANAGED_BY_TAG: &str = "tinesaudit:managed-by";
 pub const MANAGED_BY: &str = "terraform-provider-tinesaudit";
 /// Tag naming the `tinesaudit_schedule` a function or role belongs to.
 pub const SCHEDULE_TAG: &str = "tinesaudit:schedule";
 
 /// Runs one SDK call with tracing switched off: at trace level the SDK logs requests, and these carry
-/// a deployment package of tens of megabytes and the function's environment.
+/// secret values, a deployment package of tens of megabytes and the function's environment.
 pub async fn quiet<F: Future>(call: F) -> F::Output {
     call.with_subscriber(NoSubscriber::default()).await
+}
+
+/// Sends one SDK request (`builder.send()`) with tracing switched off, its error as an [`AwsError`].
+pub async fn call<T, E>(
+    request: impl Future<Output = Result<T, SdkError<E>>>,
+) -> Result<T, AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    quiet(request).await.map_err(AwsError::from_sdk)
+}
+
+/// The call's output, or `None` when AWS answered with one of `not_found`, the codes by which its service
+/// says that what the call names does not exist: for reads and deletes of what may be gone.
+pub fn found<T>(result: Result<T, AwsError>, not_found: &[&str]) -> Result<Option<T>, AwsError> {
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(e) if not_found.iter().any(|code| e.is(code)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// How long a service may refuse a role IAM just created: IAM takes seconds to tell other services.
@@ -47,36 +69,55 @@ where
     }
 }
 
-/// A failed AWS call, from any of the SDKs (they share one error type).
+/// A failed AWS call, from any of the SDKs (they share one error type). The message is the SDK's (the AWS
+/// code and text, or why no answer came), which never echoes what the request sent.
 #[derive(Debug)]
 pub struct AwsError {
-    /// The AWS error code, e.g. `ResourceNotFoundException`, when AWS answered.
+    /// The AWS error code, e.g. `ResourceNotFoundException`, when AWS answered with one.
     pub code: Option<String>,
+    /// The HTTP status of AWS's error answer: S3 answers some requests (HEAD, redirects) without a code.
+    pub status: Option<u16>,
+    /// No answer came: endpoint, network, DNS or TLS, or a timeout.
+    pub unreachable: bool,
     pub message: String,
 }
 
 impl AwsError {
-    pub fn from_sdk<E, R>(error: SdkError<E, R>) -> Self
+    /// A failure the provider found in what AWS answered, described by `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            code: None,
+            status: None,
+            unreachable: false,
+            message: message.into(),
+        }
+    }
+
+    pub fn from_sdk<E>(error: SdkError<E>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
     {
-        let code = match &error {
-            SdkError::ServiceError(service) => service.err().code().map(str::to_owned),
-            _ => None,
+        let (code, status) = match &error {
+            SdkError::ServiceError(service) => (
+                service.err().code().map(str::to_owned),
+                Some(service.raw().status().as_u16()),
+            ),
+            _ => (None, None),
         };
         Self {
             code,
+            status,
+            unreachable: matches!(
+                error,
+                SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
+            ),
             message: DisplayErrorContext(error).to_string(),
         }
     }
 
     /// An answer AWS gave without an error but without what the call promises.
     pub fn incomplete(what: &str) -> Self {
-        Self {
-            code: None,
-            message: format!("AWS answered without {what}"),
-        }
+        Self::new(format!("AWS answered without {what}"))
     }
 
     pub fn is(&self, code: &str) -> bool {
@@ -121,6 +162,23 @@ impl<'a> Arn<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_services_not_found_codes_make_nothing_found() {
+        let answered = |code: &str| AwsError {
+            code: Some(code.to_owned()),
+            ..AwsError::new("AWS said no")
+        };
+        let not_found = &["NoSuchKey", "NoSuchBucket"];
+        assert_eq!(found(Ok(7), not_found).unwrap(), Some(7));
+        assert_eq!(
+            found::<()>(Err(answered("NoSuchBucket")), not_found).unwrap(),
+            None
+        );
+        let refused = found::<()>(Err(answered("AccessDenied")), not_found).unwrap_err();
+        assert!(refused.is("AccessDenied"), "{refused}");
+        assert!(found::<()>(Err(AwsError::new("no answer")), not_found).is_err());
+    }
 
     #[test]
     fn arns_split_into_their_parts() {

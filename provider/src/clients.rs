@@ -12,11 +12,12 @@ use tfplugin_framework::ProviderData;
 use tfplugin_framework::diag::Diagnostics;
 use tines_client::{Client, Config, RetryPolicy, Secret};
 use tokio::sync::{OnceCell, OwnedMutexGuard};
-use tracing::instrument::WithSubscriber as _;
 
+use crate::aws_calls::quiet;
 use crate::iam_roles::Roles;
 use crate::lambda_functions::Functions;
 use crate::runner_package::RunnerPackages;
+use crate::s3::Objects;
 use crate::schedules::Schedules;
 use crate::secret_store::SecretStore;
 
@@ -77,8 +78,8 @@ impl ProviderClients {
         self.tines.as_ref().map(TinesAccess::tenant)
     }
 
-    /// An S3 client (with the provider's S3 endpoint and addressing style).
-    pub async fn s3(&self, diags: &mut Diagnostics) -> Option<aws_sdk_s3::Client> {
+    /// S3's object calls, on a client with the provider's S3 endpoint and addressing style.
+    pub async fn s3(&self, diags: &mut Diagnostics) -> Option<Objects> {
         self.aws.s3(diags).await
     }
 
@@ -233,11 +234,7 @@ impl AwsAccess {
                 if let Some(credentials) = &settings.credentials {
                     loader = loader.credentials_provider(credentials.clone());
                 }
-                // The SDK logs requests, bodies included, at trace level: never let it log at all.
-                loader
-                    .load()
-                    .with_subscriber(tracing::subscriber::NoSubscriber::default())
-                    .await
+                quiet(loader.load()).await
             })
             .await;
         if config.region().is_none() {
@@ -271,14 +268,14 @@ impl AwsAccess {
         Some(Roles::new(config))
     }
 
-    async fn s3(&self, diags: &mut Diagnostics) -> Option<aws_sdk_s3::Client> {
+    async fn s3(&self, diags: &mut Diagnostics) -> Option<Objects> {
         let (config, settings) = self.config(diags).await?;
         let mut builder = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(settings.s3_force_path_style);
         if let Some(url) = &settings.s3_endpoint_url {
             builder = builder.endpoint_url(url.clone());
         }
-        Some(aws_sdk_s3::Client::from_conf(builder.build()))
+        Some(Objects::new(aws_sdk_s3::Client::from_conf(builder.build())))
     }
 }
 

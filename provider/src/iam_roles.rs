@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use aws_sdk_iam::Client;
 use aws_sdk_iam::types::Tag;
 
-use crate::aws_calls::{AwsError, MANAGED_BY, MANAGED_BY_TAG, SCHEDULE_TAG, quiet};
+use crate::aws_calls::{AwsError, MANAGED_BY, MANAGED_BY_TAG, SCHEDULE_TAG, call, found, quiet};
 
-const NOT_FOUND: &str = "NoSuchEntity";
+const NOT_FOUND: &[&str] = &["NoSuchEntity"];
 
 /// What IAM says about a role.
 #[derive(Debug, Clone)]
@@ -83,25 +83,24 @@ impl Roles {
 
     /// The role; `None` when there is none of that name.
     pub async fn get(&self, name: &str) -> Result<Option<RoleInfo>, AwsError> {
-        match quiet(self.client.get_role().role_name(name).send()).await {
-            Ok(output) => {
-                let role = output
-                    .role()
-                    .ok_or_else(|| AwsError::incomplete("the role"))?;
-                Ok(Some(RoleInfo {
-                    arn: role.arn().to_owned(),
-                    tags: role
-                        .tags()
-                        .iter()
-                        .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                        .collect(),
-                }))
-            }
-            Err(e) => match AwsError::from_sdk(e) {
-                e if e.is(NOT_FOUND) => Ok(None),
-                e => Err(e),
-            },
-        }
+        let Some(output) = found(
+            call(self.client.get_role().role_name(name).send()).await,
+            NOT_FOUND,
+        )?
+        else {
+            return Ok(None);
+        };
+        let role = output
+            .role()
+            .ok_or_else(|| AwsError::incomplete("the role"))?;
+        Ok(Some(RoleInfo {
+            arn: role.arn().to_owned(),
+            tags: role
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect(),
+        }))
     }
 
     /// Creates the role, or takes over one of that name this provider made for `schedule` (left by a
@@ -112,7 +111,7 @@ impl Roles {
         spec: &RoleSpec<'_>,
         schedule: &str,
     ) -> Result<Ensured, EnsureError> {
-        let created = quiet(
+        let created = call(
             self.client
                 .create_role()
                 .role_name(spec.name)
@@ -132,10 +131,8 @@ impl Roles {
                     created: true,
                 });
             }
-            Err(e) => match AwsError::from_sdk(e) {
-                e if e.is("EntityAlreadyExists") => {}
-                e => return Err(e.into()),
-            },
+            Err(e) if e.is("EntityAlreadyExists") => {}
+            Err(e) => return Err(e.into()),
         }
         let existing = self
             .get(spec.name)
@@ -144,24 +141,22 @@ impl Roles {
         if !existing.made_for(schedule) {
             return Err(EnsureError::Foreign { arn: existing.arn });
         }
-        quiet(
+        call(
             self.client
                 .update_assume_role_policy()
                 .role_name(spec.name)
                 .policy_document(spec.trust)
                 .send(),
         )
-        .await
-        .map_err(AwsError::from_sdk)?;
-        quiet(
+        .await?;
+        call(
             self.client
                 .tag_role()
                 .role_name(spec.name)
                 .set_tags(Some(tags(spec.tags)?))
                 .send(),
         )
-        .await
-        .map_err(AwsError::from_sdk)?;
+        .await?;
         Ok(Ensured {
             arn: existing.arn,
             created: false,
@@ -175,7 +170,7 @@ impl Roles {
         policy_name: &str,
         document: &str,
     ) -> Result<(), AwsError> {
-        quiet(
+        call(
             self.client
                 .put_role_policy()
                 .role_name(role)
@@ -183,8 +178,7 @@ impl Roles {
                 .policy_document(document)
                 .send(),
         )
-        .await
-        .map_err(AwsError::from_sdk)?;
+        .await?;
         Ok(())
     }
 
@@ -199,15 +193,14 @@ impl Roles {
             .into_paginator()
             .send();
         while let Some(page) = quiet(pages.next()).await {
-            match page.map_err(AwsError::from_sdk) {
-                Ok(page) => inline.extend(page.policy_names().iter().cloned()),
-                Err(e) if e.is(NOT_FOUND) => return Ok(()),
-                Err(e) => return Err(e),
-            }
+            let Some(page) = found(page.map_err(AwsError::from_sdk), NOT_FOUND)? else {
+                return Ok(());
+            };
+            inline.extend(page.policy_names().iter().cloned());
         }
         for policy in inline {
-            unless_gone(
-                quiet(
+            found(
+                call(
                     self.client
                         .delete_role_policy()
                         .role_name(name)
@@ -215,6 +208,7 @@ impl Roles {
                         .send(),
                 )
                 .await,
+                NOT_FOUND,
             )?;
         }
         let mut attached = Vec::new();
@@ -225,19 +219,18 @@ impl Roles {
             .into_paginator()
             .send();
         while let Some(page) = quiet(pages.next()).await {
-            match page.map_err(AwsError::from_sdk) {
-                Ok(page) => attached.extend(
-                    page.attached_policies()
-                        .iter()
-                        .filter_map(|p| p.policy_arn().map(str::to_owned)),
-                ),
-                Err(e) if e.is(NOT_FOUND) => return Ok(()),
-                Err(e) => return Err(e),
-            }
+            let Some(page) = found(page.map_err(AwsError::from_sdk), NOT_FOUND)? else {
+                return Ok(());
+            };
+            attached.extend(
+                page.attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_owned)),
+            );
         }
         for policy_arn in attached {
-            unless_gone(
-                quiet(
+            found(
+                call(
                     self.client
                         .detach_role_policy()
                         .role_name(name)
@@ -245,23 +238,13 @@ impl Roles {
                         .send(),
                 )
                 .await,
+                NOT_FOUND,
             )?;
         }
-        unless_gone(quiet(self.client.delete_role().role_name(name).send()).await)
-    }
-}
-
-/// `Ok` also when IAM answers that the role or policy no longer exists.
-fn unless_gone<T, E, R>(
-    result: Result<T, aws_sdk_iam::error::SdkError<E, R>>,
-) -> Result<(), AwsError>
-where
-    E: aws_sdk_iam::error::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    match result.map_err(AwsError::from_sdk) {
-        Ok(_) => Ok(()),
-        Err(e) if e.is(NOT_FOUND) => Ok(()),
-        Err(e) => Err(e),
+        found(
+            call(self.client.delete_role().role_name(name).send()).await,
+            NOT_FOUND,
+        )?;
+        Ok(())
     }
 }

@@ -33,7 +33,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize};
-use sha2::{Digest, Sha256};
 use tfplugin_framework::diag::Diagnostics;
 use tfplugin_framework::path::AttrPath;
 use tfplugin_framework::resource::{
@@ -52,27 +51,19 @@ use tines_client::Timestamp;
 
 use crate::api_key_resource::{KeyCheck, check_key};
 use crate::audit_logs_data_source::Rfc3339;
+use crate::aws_calls::AwsError;
 use crate::clients::{ProviderClients, configured};
+use crate::job_file::{
+    COMPRESSIONS, DEFAULT_LOOKBACK_SECONDS, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, DEFAULT_PREFIX,
+    DEFAULT_REQUESTS_PER_MINUTE, FORMATS, MAX_LOOKBACK_SECONDS, MAX_MAX_PAGES, MAX_PAGE_SIZE,
+    MAX_REQUESTS_PER_MINUTE,
+};
 use crate::provider::TenantUrl;
+use crate::runner_package::sha256_hex;
 use crate::s3::{
-    BUCKET_NAME, KEY_PREFIX, OBJECT_KEY, Objects, S3Error, S3ErrorKind, check_prefix, parse_s3_url,
+    BUCKET_NAME, KEY_PREFIX, NO_SUCH_BUCKET, OBJECT_KEY, Objects, S3ErrorKind, S3Url, check_prefix,
     s3_url,
 };
-
-/// The runner's defaults and ranges (`runner/src/settings.rs`), repeated because the provider never imports
-/// the runner; the end-to-end tests check that the runner accepts what this resource writes.
-pub const DEFAULT_PREFIX: &str = "tines/audit/";
-const DEFAULT_LOOKBACK_SECONDS: i64 = 3600;
-/// Tines keeps audit logs two years; the runner refuses to look back further.
-const MAX_LOOKBACK_SECONDS: i64 = 2 * 366 * 24 * 3600;
-const DEFAULT_PAGE_SIZE: i64 = 500;
-const MAX_PAGE_SIZE: i64 = 500;
-const DEFAULT_MAX_PAGES: i64 = 1000;
-const MAX_MAX_PAGES: i64 = 1_000_000;
-const DEFAULT_REQUESTS_PER_MINUTE: i64 = 1000;
-const MAX_REQUESTS_PER_MINUTE: i64 = 100_000;
-const FORMATS: [&str; 2] = ["ndjson", "raw_page"];
-const COMPRESSIONS: [&str; 2] = ["none", "gzip"];
 
 /// The job file's S3 user metadata (`x-amz-meta-tinesaudit-name`): the resource's name, which the runner's
 /// keys do not hold, so that an import finds it.
@@ -140,13 +131,16 @@ struct JobModel {
 
 impl JobModel {
     /// The job file's bucket and key: from the id, or (in a plan) from the attributes.
-    fn location(&self) -> Option<(String, String)> {
+    fn location(&self) -> Option<S3Url> {
         if let Known::Value(Some(id)) = &self.id
-            && let Some((bucket, key)) = parse_s3_url(id)
+            && let Some(url) = S3Url::parse(id)
         {
-            return Some((bucket.to_owned(), key.to_owned()));
+            return Some(url);
         }
-        Some((self.bucket.clone()?, self.job_file_key.clone()?))
+        Some(S3Url {
+            bucket: self.bucket.clone()?,
+            key: self.job_file_key.clone()?,
+        })
     }
 
     fn job_file_contents(&self) -> JobFile {
@@ -267,13 +261,6 @@ fn runner_integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i
             .map(Some)
             .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a whole number"))),
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The runner's state object, as far as this resource reads it (`runner/src/checkpoint.rs`): every record
@@ -530,18 +517,17 @@ impl Resource for IngestionJobResource {
         let Some(mut model) = request.state.get::<JobModel>(diags) else {
             return;
         };
-        let Some((bucket, key)) = model.location() else {
+        let Some(S3Url { bucket, key }) = model.location() else {
             return diags.error(
                 "Invalid state",
                 "The state has no job file location. This is a bug in the provider.",
             );
         };
-        let Some(s3) = clients.s3(diags).await else {
+        let Some(objects) = clients.s3(diags).await else {
             return;
         };
-        let objects = Objects::new(s3);
         let url = s3_url(&bucket, &key);
-        let object = match objects.get(&bucket, &key).await {
+        let object = match objects.get(&bucket, &key, None).await {
             Ok(Some(object)) => object,
             // Terraform reports it deleted and plans to write it again.
             Ok(None) => return response.state.remove(),
@@ -605,13 +591,13 @@ impl Resource for IngestionJobResource {
         let Some(model) = request.state.get::<JobModel>(diags) else {
             return;
         };
-        let Some((bucket, key)) = model.location() else {
+        let Some(S3Url { bucket, key }) = model.location() else {
             return;
         };
         let Some(s3) = clients.s3(diags).await else {
             return;
         };
-        if let Err(e) = Objects::new(s3).delete(&bucket, &key).await {
+        if let Err(e) = s3.delete(&bucket, &key).await {
             diags.push(s3_error(
                 "delete the job file",
                 &s3_url(&bucket, &key),
@@ -652,10 +638,9 @@ impl IngestionJobResource {
                 "The plan lacks an input of the job file. This is a bug in the provider.",
             );
         };
-        let Some(s3) = clients.s3(diags).await else {
+        let Some(objects) = clients.s3(diags).await else {
             return;
         };
-        let objects = Objects::new(s3);
         // Both checks run, so that one apply reports every problem.
         check_writable(&objects, &bucket, &prefix, diags).await;
         check_reader_key(clients, &tenant, &arn, diags).await;
@@ -761,9 +746,9 @@ async fn check_writable(objects: &Objects, bucket: &str, prefix: &str, diags: &m
     let key = format!("{prefix}{WRITE_CHECK_NAME}");
     let url = s3_url(bucket, &key);
     let found = objects.bucket_exists(bucket).await.and_then(|exists| {
-        exists.then_some(()).ok_or_else(|| S3Error {
-            kind: S3ErrorKind::NoSuchBucket,
-            message: "HeadBucket answered 404 Not Found".to_owned(),
+        exists.then_some(()).ok_or_else(|| AwsError {
+            code: Some(NO_SUCH_BUCKET.to_owned()),
+            ..AwsError::new("HeadBucket answered 404 Not Found")
         })
     });
     if let Err(e) = found {
@@ -807,7 +792,7 @@ async fn runner_progress(
     diags: &mut Diagnostics,
 ) -> Option<(Option<String>, Option<i64>)> {
     let url = s3_url(bucket, state_key);
-    let object = match objects.get(bucket, state_key).await {
+    let object = match objects.get(bucket, state_key, None).await {
         Ok(Some(object)) => object,
         Ok(None) => return Some((None, None)),
         Err(e) => {
@@ -849,8 +834,8 @@ fn name_from_default_key(key: &str) -> Option<String> {
 
 /// An S3 failure as a diagnostic under the attribute the user would change; `key_attribute` names the key
 /// that was refused, for access denied.
-fn s3_error(action: &str, url: &str, error: &S3Error, key_attribute: &str) -> Diagnostic {
-    let (attribute, summary, hint) = match error.kind {
+fn s3_error(action: &str, url: &str, error: &AwsError, key_attribute: &str) -> Diagnostic {
+    let (attribute, summary, hint) = match S3ErrorKind::of(error) {
         S3ErrorKind::NoSuchBucket => (
             "bucket",
             "S3 bucket not found",
@@ -893,7 +878,7 @@ impl Configure for IngestionJobResource {
 
 impl ImportState for IngestionJobResource {
     async fn import_state(&self, request: ImportStateRequest, response: &mut ImportStateResponse) {
-        if parse_s3_url(&request.id).is_none() {
+        if S3Url::parse(&request.id).is_none() {
             return response.diagnostics.error(
                 "Invalid import ID",
                 format!(
@@ -1198,13 +1183,5 @@ mod tests {
         );
         assert_eq!(name_from_default_key("jobs/secops.json"), None);
         assert_eq!(name_from_default_key("tinesaudit/jobs/a/b.json"), None);
-    }
-
-    #[test]
-    fn the_hash_is_lowercase_hex_sha256() {
-        assert_eq!(
-            sha256_hex(b""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
     }
 }

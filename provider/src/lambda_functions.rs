@@ -15,13 +15,13 @@ use aws_sdk_lambda::types::{
     State,
 };
 
-use crate::aws_calls::{AwsError, MANAGED_BY, MANAGED_BY_TAG, quiet, while_role_is_new};
+use crate::aws_calls::{AwsError, MANAGED_BY, MANAGED_BY_TAG, call, found, while_role_is_new};
 
 pub const RUNTIME: &str = "provided.al2023";
 pub const HANDLER: &str = "bootstrap";
 pub const ARCHITECTURE: &str = "x86_64";
 
-const NOT_FOUND: &str = "ResourceNotFoundException";
+const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 
 /// How long a function may stay pending or in an update before we give up.
 const READY_TIMEOUT: Duration = Duration::from_secs(300);
@@ -150,18 +150,17 @@ impl Functions {
 
     /// The function with its tags; `None` when there is none of that name.
     pub async fn get(&self, name: &str) -> Result<Option<FunctionInfo>, AwsError> {
-        match quiet(self.client.get_function().function_name(name).send()).await {
-            Ok(output) => {
-                let configuration = output
-                    .configuration()
-                    .ok_or_else(|| AwsError::incomplete("the function's configuration"))?;
-                FunctionInfo::from_configuration(configuration, output.tags()).map(Some)
-            }
-            Err(e) => match AwsError::from_sdk(e) {
-                e if e.is(NOT_FOUND) => Ok(None),
-                e => Err(e),
-            },
-        }
+        let Some(output) = found(
+            call(self.client.get_function().function_name(name).send()).await,
+            NOT_FOUND,
+        )?
+        else {
+            return Ok(None);
+        };
+        let configuration = output
+            .configuration()
+            .ok_or_else(|| AwsError::incomplete("the function's configuration"))?;
+        FunctionInfo::from_configuration(configuration, output.tags()).map(Some)
     }
 
     /// Creates the function and waits until it is active. With `new_role`, a role Lambda cannot assume
@@ -173,7 +172,7 @@ impl Functions {
         new_role: bool,
     ) -> Result<FunctionInfo, AwsError> {
         while_role_is_new(new_role, role_not_assumable, || async {
-            quiet(
+            call(
                 self.client
                     .create_function()
                     .function_name(spec.name)
@@ -195,7 +194,6 @@ impl Functions {
                     .send(),
             )
             .await
-            .map_err(AwsError::from_sdk)
         })
         .await?;
         self.wait_until_ready(spec.name).await
@@ -204,7 +202,7 @@ impl Functions {
     /// Replaces the code (and the architecture, which only changes with the code).
     pub async fn update_code(&self, name: &str, zip: &[u8]) -> Result<FunctionInfo, AwsError> {
         self.wait_until_ready(name).await?;
-        quiet(
+        call(
             self.client
                 .update_function_code()
                 .function_name(name)
@@ -212,8 +210,7 @@ impl Functions {
                 .zip_file(Blob::new(zip))
                 .send(),
         )
-        .await
-        .map_err(AwsError::from_sdk)?;
+        .await?;
         self.wait_until_ready(name).await
     }
 
@@ -225,7 +222,7 @@ impl Functions {
     ) -> Result<FunctionInfo, AwsError> {
         self.wait_until_ready(spec.name).await?;
         while_role_is_new(new_role, role_not_assumable, || async {
-            quiet(
+            call(
                 self.client
                     .update_function_configuration()
                     .function_name(spec.name)
@@ -239,7 +236,6 @@ impl Functions {
                     .send(),
             )
             .await
-            .map_err(AwsError::from_sdk)
         })
         .await?;
         self.wait_until_ready(spec.name).await
@@ -247,7 +243,7 @@ impl Functions {
 
     /// Adds or overwrites tags.
     pub async fn tag(&self, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), AwsError> {
-        quiet(
+        call(
             self.client
                 .tag_resource()
                 .resource(arn)
@@ -256,41 +252,34 @@ impl Functions {
                 ))
                 .send(),
         )
-        .await
-        .map_err(AwsError::from_sdk)?;
+        .await?;
         Ok(())
     }
 
     /// Deletes the function; one already gone is not an error.
     pub async fn delete(&self, name: &str) -> Result<(), AwsError> {
-        match quiet(self.client.delete_function().function_name(name).send())
-            .await
-            .map_err(AwsError::from_sdk)
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is(NOT_FOUND) => Ok(()),
-            Err(e) => Err(e),
-        }
+        found(
+            call(self.client.delete_function().function_name(name).send()).await,
+            NOT_FOUND,
+        )?;
+        Ok(())
     }
 
     /// Waits until the function is active and no update is in progress; answers it then.
     async fn wait_until_ready(&self, name: &str) -> Result<FunctionInfo, AwsError> {
         let started = Instant::now();
         loop {
-            let output = quiet(self.client.get_function().function_name(name).send())
-                .await
-                .map_err(AwsError::from_sdk)?;
+            let output = call(self.client.get_function().function_name(name).send()).await?;
             let configuration = output
                 .configuration()
                 .ok_or_else(|| AwsError::incomplete("the function's configuration"))?;
             let state = configuration.state();
             let update = configuration.last_update_status();
-            let failed = |what: &str, reason: Option<&str>| AwsError {
-                code: None,
-                message: format!(
+            let failed = |what: &str, reason: Option<&str>| {
+                AwsError::new(format!(
                     "Lambda reports function {name} {what}: {}",
                     reason.unwrap_or("no reason given")
-                ),
+                ))
             };
             if state == Some(&State::Failed) {
                 return Err(failed("failed", configuration.state_reason()));

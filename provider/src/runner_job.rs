@@ -3,14 +3,16 @@
 //! (the bucket, prefix, state key and secret it names).
 //!
 //! The provider never imports the runner, so the keys read here (`bucket`, `prefix`, `state_key`,
-//! `api_key_secret_arn`, `max_pages`, `requests_per_minute`), their defaults and their ranges follow the
-//! runner's `settings.rs`; the runner remains the judge of everything else in the file.
+//! `api_key_secret_arn`, `max_pages`, `requests_per_minute`) are read as the runner's `settings.rs` reads
+//! them, with its defaults and ranges (`job_file.rs`); the runner remains the judge of everything else in
+//! the file.
 
-use aws_sdk_s3::Client;
 use serde_json::{Map, Value, json};
 
-use crate::aws_calls::{AwsError, quiet};
+use crate::aws_calls::AwsError;
+use crate::job_file;
 use crate::runner_package::sha256_hex;
+use crate::s3::{Objects, S3Url};
 
 /// Lambda stops a function after at most 15 minutes.
 pub const LAMBDA_MAX_TIMEOUT_SECONDS: u64 = 900;
@@ -21,32 +23,6 @@ pub const MARGIN_SECONDS: u64 = 60;
 /// planned half as long again.
 const SAFETY_NUMERATOR: u64 = 3;
 const SAFETY_DENOMINATOR: u64 = 2;
-/// A job file is a small JSON object; anything much larger is something else.
-const MAX_JOB_FILE_BYTES: i64 = 1024 * 1024;
-
-const DEFAULT_PREFIX: &str = "tines/audit/";
-const DEFAULT_STATE_KEY: &str = "tines/state/audit.json";
-const DEFAULT_MAX_PAGES: u64 = 1000;
-const DEFAULT_REQUESTS_PER_MINUTE: u64 = 1000;
-
-/// `s3://bucket/key`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JobFileUrl {
-    pub bucket: String,
-    pub key: String,
-}
-
-impl JobFileUrl {
-    pub fn parse(url: &str) -> Option<JobFileUrl> {
-        let (bucket, key) = url.strip_prefix("s3://")?.split_once('/')?;
-        (!bucket.is_empty() && !key.is_empty() && !bucket.contains(char::is_whitespace)).then(
-            || JobFileUrl {
-                bucket: bucket.to_owned(),
-                key: key.to_owned(),
-            },
-        )
-    }
-}
 
 /// A job file read from S3.
 pub struct JobFile {
@@ -63,36 +39,13 @@ impl JobFile {
 }
 
 /// Reads the job file; `None` when the object (or its bucket) does not exist yet.
-pub async fn fetch(s3: &Client, url: &JobFileUrl) -> Result<Option<JobFile>, AwsError> {
-    let output = match quiet(s3.get_object().bucket(&url.bucket).key(&url.key).send()).await {
-        Ok(output) => output,
-        Err(e) => {
-            return match AwsError::from_sdk(e) {
-                e if e.is("NoSuchKey") || e.is("NoSuchBucket") || e.is("NotFound") => Ok(None),
-                e => Err(e),
-            };
-        }
-    };
-    if output.content_length().unwrap_or_default() > MAX_JOB_FILE_BYTES {
-        return Err(AwsError {
-            code: None,
-            message: format!(
-                "the object is larger than {MAX_JOB_FILE_BYTES} bytes, which no job file is"
-            ),
-        });
-    }
-    let bytes = output
-        .body
-        .collect()
-        .await
-        .map_err(|e| AwsError {
-            code: None,
-            message: format!("reading the object failed: {e}"),
-        })?
-        .to_vec();
-    Ok(Some(JobFile {
-        sha256: sha256_hex(&bytes),
-        bytes,
+pub async fn fetch(objects: &Objects, url: &S3Url) -> Result<Option<JobFile>, AwsError> {
+    let object = objects
+        .get(&url.bucket, &url.key, Some(job_file::MAX_BYTES))
+        .await?;
+    Ok(object.map(|object| JobFile {
+        sha256: sha256_hex(&object.body),
+        bytes: object.body,
     }))
 }
 
@@ -128,12 +81,22 @@ impl JobSettings {
         })?;
         Ok(JobSettings {
             bucket,
-            prefix: text(&job, "prefix")?.unwrap_or_else(|| DEFAULT_PREFIX.to_owned()),
-            state_key: text(&job, "state_key")?.unwrap_or_else(|| DEFAULT_STATE_KEY.to_owned()),
+            prefix: text(&job, "prefix")?.unwrap_or_else(|| job_file::DEFAULT_PREFIX.to_owned()),
+            state_key: text(&job, "state_key")?
+                .unwrap_or_else(|| job_file::DEFAULT_STATE_KEY.to_owned()),
             api_key_secret_arn: text(&job, "api_key_secret_arn")?,
-            max_pages: number(&job, "max_pages", 1_000_000)?.unwrap_or(DEFAULT_MAX_PAGES),
-            requests_per_minute: number(&job, "requests_per_minute", 100_000)?
-                .unwrap_or(DEFAULT_REQUESTS_PER_MINUTE),
+            max_pages: number(
+                &job,
+                "max_pages",
+                job_file::MAX_MAX_PAGES,
+                job_file::DEFAULT_MAX_PAGES,
+            )?,
+            requests_per_minute: number(
+                &job,
+                "requests_per_minute",
+                job_file::MAX_REQUESTS_PER_MINUTE,
+                job_file::DEFAULT_REQUESTS_PER_MINUTE,
+            )?,
         })
     }
 
@@ -157,7 +120,7 @@ impl JobSettings {
 
     /// The execution role's policy: the function may write records under the prefix, read and write its
     /// state object, read the job file and the API key's secret, and write its own logs; nothing else.
-    pub fn runner_policy(&self, job_file: &JobFileUrl, function: &FunctionPlace<'_>) -> String {
+    pub fn runner_policy(&self, job_file: &S3Url, function: &FunctionPlace<'_>) -> String {
         let p = function.partition;
         let s3 = |bucket: &str, key: &str| format!("arn:{p}:s3:::{bucket}/{key}");
         let log_group = format!(
@@ -230,15 +193,16 @@ fn text(job: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
     }
 }
 
-/// A whole-number setting in `1..=max`.
-fn number(job: &Map<String, Value>, key: &str, max: u64) -> Result<Option<u64>, String> {
+/// A whole-number setting in `1..=max`, `default` when absent. The runner's limits are positive, so they
+/// convert to `u64` losslessly.
+fn number(job: &Map<String, Value>, key: &str, max: i64, default: i64) -> Result<u64, String> {
+    let (max, default) = (max.unsigned_abs(), default.unsigned_abs());
     let Some(raw) = text(job, key)? else {
-        return Ok(None);
+        return Ok(default);
     };
     raw.parse::<u64>()
         .ok()
         .filter(|n| (1..=max).contains(n))
-        .map(Some)
         .ok_or_else(|| {
             format!(
                 "job file key \"{key}\" is {raw}; the runner accepts a whole number in 1..={max}"
@@ -261,26 +225,6 @@ mod tests {
             "requests_per_minute": requests_per_minute.to_string(),
         }))
         .unwrap()
-    }
-
-    #[test]
-    fn job_file_urls_need_a_bucket_and_a_key() {
-        assert_eq!(
-            JobFileUrl::parse("s3://audit-bucket/jobs/tines.json"),
-            Some(JobFileUrl {
-                bucket: "audit-bucket".into(),
-                key: "jobs/tines.json".into()
-            })
-        );
-        for bad in [
-            "s3://bucket",
-            "s3://bucket/",
-            "s3:///key",
-            "https://b/k",
-            "/tmp/job.json",
-        ] {
-            assert_eq!(JobFileUrl::parse(bad), None, "{bad}");
-        }
     }
 
     #[test]
@@ -354,7 +298,7 @@ mod tests {
             region: "eu-west-1",
             account: "123456789012",
         };
-        let url = JobFileUrl::parse("s3://config/jobs/tines.json").unwrap();
+        let url = S3Url::parse("s3://config/jobs/tines.json").unwrap();
         let policy: Value = serde_json::from_str(&job.runner_policy(&url, &place)).unwrap();
         let statements = policy["Statement"].as_array().unwrap();
         let resources: Vec<String> = statements

@@ -252,6 +252,14 @@ mod tests {
     }
 
     #[test]
+    fn the_hash_is_lowercase_hex_sha256() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
     fn lambda_code_hashes_convert_to_hex() {
         let package = Package::build(b"x").unwrap();
         let base64 =

@@ -1,20 +1,22 @@
-//! S3 for the job file: the naming rules checked at plan time (bucket names, key prefixes, object keys) and
-//! the few object calls `tinesaudit_ingestion_job` makes (get, put, delete), with errors sorted into what a
-//! user can act on.
+//! S3 for the job file: the naming rules checked at plan time (bucket names, key prefixes, object keys),
+//! `s3://` URLs, and the few object calls `tinesaudit_ingestion_job` and `tinesaudit_schedule` make (get,
+//! put, delete), with errors sorted into what a user can act on.
 //!
-//! Every SDK call runs with tracing switched off, like those of `secret_store.rs`: the provider never lets
-//! the AWS SDK log.
+//! Every SDK call runs with tracing switched off (`aws_calls::call`): the provider never lets the AWS SDK
+//! log.
 
 use std::collections::HashMap;
-use std::fmt;
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use tfplugin_framework::diag::Diagnostics;
 use tfplugin_framework::validator::{ValidateRequest, Validator};
-use tracing::instrument::WithSubscriber as _;
-use tracing::subscriber::NoSubscriber;
+
+use crate::aws_calls::{AwsError, call, found, quiet};
+
+/// S3's codes for a missing object or bucket: `NotFound` is how S3-compatible stores may say either.
+const NOT_FOUND: &[&str] = &["NoSuchKey", "NoSuchBucket", "NotFound"];
+pub const NO_SUCH_BUCKET: &str = "NoSuchBucket";
 
 /// The characters accepted in prefixes and keys: the ones AWS calls safe in object keys, without `*`,
 /// which IAM would read as a wildcard in the reader policy's resources and conditions.
@@ -141,11 +143,24 @@ pub fn s3_url(bucket: &str, key: &str) -> String {
     format!("s3://{bucket}/{key}")
 }
 
-/// The bucket and key of `s3://bucket/key`.
-pub fn parse_s3_url(url: &str) -> Option<(&str, &str)> {
-    url.strip_prefix("s3://")?
-        .split_once('/')
-        .filter(|(bucket, key)| !bucket.is_empty() && !key.is_empty())
+/// The bucket and key of an object, as `s3://bucket/key` names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Url {
+    pub bucket: String,
+    pub key: String,
+}
+
+impl S3Url {
+    /// `None` unless `url` is `s3://bucket/key` with a bucket (no whitespace in it) and a key.
+    pub fn parse(url: &str) -> Option<S3Url> {
+        let (bucket, key) = url.strip_prefix("s3://")?.split_once('/')?;
+        (!bucket.is_empty() && !key.is_empty() && !bucket.contains(char::is_whitespace)).then(
+            || S3Url {
+                bucket: bucket.to_owned(),
+                key: key.to_owned(),
+            },
+        )
+    }
 }
 
 /// A validator from one of the checks above, reporting under the attribute.
@@ -185,13 +200,6 @@ impl Validator for S3Name {
 }
 
 /// A failed S3 call, sorted by what the user can do about it.
-#[derive(Debug)]
-pub struct S3Error {
-    pub kind: S3ErrorKind,
-    /// The SDK's full message: the AWS code and text, or why no answer came.
-    pub message: String,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum S3ErrorKind {
     NoSuchBucket,
@@ -203,37 +211,20 @@ pub enum S3ErrorKind {
     Other,
 }
 
-impl S3Error {
-    fn from_sdk<E>(error: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> Self
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-    {
-        let kind = match &error {
-            SdkError::ServiceError(service) => match service.err().code() {
-                Some("NoSuchBucket") => S3ErrorKind::NoSuchBucket,
-                Some("AccessDenied" | "AllAccessDisabled" | "InvalidAccessKeyId") => {
-                    S3ErrorKind::AccessDenied
-                }
-                Some("PermanentRedirect" | "AuthorizationHeaderMalformed") => {
-                    S3ErrorKind::WrongRegion
-                }
-                _ if service.raw().status().as_u16() == 301 => S3ErrorKind::WrongRegion,
-                _ if service.raw().status().as_u16() == 403 => S3ErrorKind::AccessDenied,
-                _ => S3ErrorKind::Other,
-            },
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => S3ErrorKind::Unreachable,
+impl S3ErrorKind {
+    pub fn of(error: &AwsError) -> S3ErrorKind {
+        match (error.code.as_deref(), error.status) {
+            (Some(NO_SUCH_BUCKET), _) => S3ErrorKind::NoSuchBucket,
+            (Some("AccessDenied" | "AllAccessDisabled" | "InvalidAccessKeyId"), _) => {
+                S3ErrorKind::AccessDenied
+            }
+            (Some("PermanentRedirect" | "AuthorizationHeaderMalformed"), _) | (_, Some(301)) => {
+                S3ErrorKind::WrongRegion
+            }
+            (_, Some(403)) => S3ErrorKind::AccessDenied,
+            _ if error.unreachable => S3ErrorKind::Unreachable,
             _ => S3ErrorKind::Other,
-        };
-        Self {
-            kind,
-            message: DisplayErrorContext(error).to_string(),
         }
-    }
-}
-
-impl fmt::Display for S3Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
     }
 }
 
@@ -243,7 +234,7 @@ pub struct Object {
     pub metadata: HashMap<String, String>,
 }
 
-/// The object calls of the ingestion job, on the provider's S3 client.
+/// The object calls of the job file and the runner's state, on the provider's S3 client.
 pub struct Objects {
     client: Client,
 }
@@ -256,55 +247,42 @@ impl Objects {
     /// Whether the bucket exists. Some S3-compatible stores create a bucket on the first write to it, so a
     /// write alone proves nothing. Credentials without s3:ListBucket get 403 here, which says nothing about
     /// existence: that counts as existing, and the write that follows decides.
-    pub async fn bucket_exists(&self, bucket: &str) -> Result<bool, S3Error> {
-        match self
-            .client
-            .head_bucket()
-            .bucket(bucket)
-            .send()
-            .with_subscriber(NoSubscriber::default())
-            .await
-        {
+    pub async fn bucket_exists(&self, bucket: &str) -> Result<bool, AwsError> {
+        match call(self.client.head_bucket().bucket(bucket).send()).await {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(false),
-            Err(e) => match S3Error::from_sdk(e) {
-                error if error.kind == S3ErrorKind::AccessDenied => Ok(true),
-                error => Err(error),
-            },
+            Err(e) if e.is("NotFound") => Ok(false),
+            Err(e) if S3ErrorKind::of(&e) == S3ErrorKind::AccessDenied => Ok(true),
+            Err(e) => Err(e),
         }
     }
 
-    /// The object, or `None` when the key or the whole bucket does not exist.
-    pub async fn get(&self, bucket: &str, key: &str) -> Result<Option<Object>, S3Error> {
-        let output = match self
-            .client
-            .get_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .with_subscriber(NoSubscriber::default())
-            .await
-        {
-            Ok(output) => output,
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
-            Err(e) => {
-                let error = S3Error::from_sdk(e);
-                return match error.kind {
-                    S3ErrorKind::NoSuchBucket => Ok(None),
-                    _ => Err(error),
-                };
-            }
+    /// The object, or `None` when the key or the whole bucket does not exist. With `max_bytes`, an object
+    /// that S3 says is larger is refused unread.
+    pub async fn get(
+        &self,
+        bucket: &str,
+        key: &str,
+        max_bytes: Option<i64>,
+    ) -> Result<Option<Object>, AwsError> {
+        let Some(output) = found(
+            call(self.client.get_object().bucket(bucket).key(key).send()).await,
+            NOT_FOUND,
+        )?
+        else {
+            return Ok(None);
         };
+        if let (Some(max), Some(length)) = (max_bytes, output.content_length())
+            && length > max
+        {
+            return Err(AwsError::new(format!(
+                "the object is {length} bytes long; at most {max} are accepted"
+            )));
+        }
         let metadata = output.metadata().cloned().unwrap_or_default();
-        let body = output
-            .body
-            .collect()
-            .with_subscriber(NoSubscriber::default())
-            .await
-            .map_err(|e| S3Error {
-                kind: S3ErrorKind::Unreachable,
-                message: format!("reading the object's body failed: {e}"),
-            })?;
+        let body = quiet(output.body.collect()).await.map_err(|e| AwsError {
+            unreachable: true,
+            ..AwsError::new(format!("reading the object's body failed: {e}"))
+        })?;
         Ok(Some(Object {
             body: body.to_vec(),
             metadata,
@@ -319,37 +297,28 @@ impl Objects {
         body: Vec<u8>,
         content_type: &str,
         metadata: HashMap<String, String>,
-    ) -> Result<(), S3Error> {
-        self.client
-            .put_object()
-            .bucket(bucket)
-            .key(key)
-            .content_type(content_type)
-            .set_metadata(Some(metadata))
-            .body(ByteStream::from(body))
-            .send()
-            .with_subscriber(NoSubscriber::default())
-            .await
-            .map_err(S3Error::from_sdk)?;
+    ) -> Result<(), AwsError> {
+        call(
+            self.client
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .content_type(content_type)
+                .set_metadata(Some(metadata))
+                .body(ByteStream::from(body))
+                .send(),
+        )
+        .await?;
         Ok(())
     }
 
     /// Deletes the object; one already gone (or in a bucket that is gone) is not an error.
-    pub async fn delete(&self, bucket: &str, key: &str) -> Result<(), S3Error> {
-        match self
-            .client
-            .delete_object()
-            .bucket(bucket)
-            .key(key)
-            .send()
-            .with_subscriber(NoSubscriber::default())
-            .await
-            .map_err(S3Error::from_sdk)
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind == S3ErrorKind::NoSuchBucket => Ok(()),
-            Err(e) => Err(e),
-        }
+    pub async fn delete(&self, bucket: &str, key: &str) -> Result<(), AwsError> {
+        found(
+            call(self.client.delete_object().bucket(bucket).key(key).send()).await,
+            &[NO_SUCH_BUCKET],
+        )?;
+        Ok(())
     }
 }
 
@@ -445,11 +414,67 @@ mod tests {
         let url = s3_url("bucket", "tinesaudit/jobs/a.json");
         assert_eq!(url, "s3://bucket/tinesaudit/jobs/a.json");
         assert_eq!(
-            parse_s3_url(&url),
-            Some(("bucket", "tinesaudit/jobs/a.json"))
+            S3Url::parse(&url),
+            Some(S3Url {
+                bucket: "bucket".into(),
+                key: "tinesaudit/jobs/a.json".into()
+            })
         );
-        for bad in ["bucket/key", "s3://bucket", "s3://bucket/", "s3:///key"] {
-            assert_eq!(parse_s3_url(bad), None, "{bad}");
+        for bad in [
+            "bucket/key",
+            "s3://bucket",
+            "s3://bucket/",
+            "s3:///key",
+            "s3://my bucket/key",
+            "https://b/k",
+            "/tmp/job.json",
+        ] {
+            assert_eq!(S3Url::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn s3_errors_are_sorted_by_what_the_user_can_do() {
+        let answered = |code: Option<&str>, status: u16| AwsError {
+            code: code.map(str::to_owned),
+            status: Some(status),
+            ..AwsError::new("S3 said no")
+        };
+        for (error, kind) in [
+            (
+                answered(Some("NoSuchBucket"), 404),
+                S3ErrorKind::NoSuchBucket,
+            ),
+            (
+                answered(Some("AccessDenied"), 403),
+                S3ErrorKind::AccessDenied,
+            ),
+            (
+                answered(Some("InvalidAccessKeyId"), 403),
+                S3ErrorKind::AccessDenied,
+            ),
+            // HEAD answers carry no code.
+            (answered(None, 403), S3ErrorKind::AccessDenied),
+            (
+                answered(Some("PermanentRedirect"), 301),
+                S3ErrorKind::WrongRegion,
+            ),
+            (answered(None, 301), S3ErrorKind::WrongRegion),
+            (
+                answered(Some("AuthorizationHeaderMalformed"), 400),
+                S3ErrorKind::WrongRegion,
+            ),
+            (answered(Some("InternalError"), 500), S3ErrorKind::Other),
+            (
+                AwsError {
+                    unreachable: true,
+                    ..AwsError::new("dispatch failure")
+                },
+                S3ErrorKind::Unreachable,
+            ),
+            (AwsError::new("something else"), S3ErrorKind::Other),
+        ] {
+            assert_eq!(S3ErrorKind::of(&error), kind, "{error:?}");
         }
     }
 }

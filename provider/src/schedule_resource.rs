@@ -60,8 +60,9 @@ use crate::aws_calls::{Arn, AwsError, MANAGED_BY, MANAGED_BY_TAG, SCHEDULE_TAG};
 use crate::clients::{ProviderClients, configured};
 use crate::iam_roles::{EnsureError, Ensured, RoleSpec, Roles};
 use crate::lambda_functions::{FunctionInfo, FunctionSpec, Functions};
-use crate::runner_job::{self, FunctionPlace, JobFileUrl, JobSettings, LAMBDA_MAX_TIMEOUT_SECONDS};
+use crate::runner_job::{self, FunctionPlace, JobSettings, LAMBDA_MAX_TIMEOUT_SECONDS};
 use crate::runner_package::{Package, code_sha256_to_hex};
+use crate::s3::S3Url;
 use crate::schedule_expression;
 use crate::schedules::{ScheduleSpec, Schedules};
 
@@ -624,7 +625,7 @@ async fn plan_job_file(
     let (Known::Value(job_file), Known::Value(configured_sha)) = (job_file, configured_sha) else {
         return leave_unknown(plan, diags);
     };
-    let Some(url) = JobFileUrl::parse(&job_file) else {
+    let Some(url) = S3Url::parse(&job_file) else {
         return;
     };
     if clients.aws_pending() {
@@ -901,7 +902,7 @@ async fn load_package(
 
 /// The job file as apply reads it.
 struct JobFileRead {
-    url: JobFileUrl,
+    url: S3Url,
     sha256: String,
     settings: JobSettings,
     timeout_seconds: i64,
@@ -914,7 +915,7 @@ async fn read_job_file(
     diags: &mut Diagnostics,
 ) -> Option<JobFileRead> {
     let job_file = &plan.job_file;
-    let Some(url) = JobFileUrl::parse(job_file) else {
+    let Some(url) = S3Url::parse(job_file) else {
         diags.attribute_error(
             AttrPath::attr("job_file"),
             "Invalid job file location",
@@ -1342,7 +1343,7 @@ async fn created_role_still_there(
 
 /// The job file's hash now, for an import; `None` when it cannot be read (the plan reads it again).
 async fn current_job_sha256(clients: &ProviderClients, job_file: &str) -> Option<String> {
-    let url = JobFileUrl::parse(job_file)?;
+    let url = S3Url::parse(job_file)?;
     let s3 = clients.s3(&mut Diagnostics::new()).await?;
     runner_job::fetch(&s3, &url)
         .await
@@ -1359,7 +1360,7 @@ impl Validator for JobFileLocation {
         let Some(url) = request.value.as_str() else {
             return;
         };
-        if JobFileUrl::parse(url).is_none() {
+        if S3Url::parse(url).is_none() {
             diags.attribute_error(
                 request.path.clone(),
                 "Invalid job file location",

@@ -6,9 +6,9 @@ use aws_sdk_scheduler::types::{
     FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, ScheduleState, Target,
 };
 
-use crate::aws_calls::{AwsError, quiet, while_role_is_new};
+use crate::aws_calls::{AwsError, call, found, while_role_is_new};
 
-const NOT_FOUND: &str = "ResourceNotFoundException";
+const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 /// The event the function gets: empty, so that the job file alone says what to do.
 const INPUT: &str = "{}";
 /// What Scheduler applies when a target has no retry policy.
@@ -89,14 +89,12 @@ impl Schedules {
 
     /// The schedule; `None` when the default group has none of that name.
     pub async fn get(&self, name: &str) -> Result<Option<ScheduleInfo>, AwsError> {
-        let output = match quiet(self.client.get_schedule().name(name).send()).await {
-            Ok(output) => output,
-            Err(e) => {
-                return match AwsError::from_sdk(e) {
-                    e if e.is(NOT_FOUND) => Ok(None),
-                    e => Err(e),
-                };
-            }
+        let Some(output) = found(
+            call(self.client.get_schedule().name(name).send()).await,
+            NOT_FOUND,
+        )?
+        else {
+            return Ok(None);
         };
         let target = output.target();
         let retry = target.and_then(|t| t.retry_policy());
@@ -142,7 +140,7 @@ impl Schedules {
     ) -> Result<String, AwsError> {
         let (window, target, state) = parts(spec)?;
         while_role_is_new(new_role, role_not_assumable, || async {
-            let output = quiet(
+            let output = call(
                 self.client
                     .create_schedule()
                     .name(name)
@@ -153,8 +151,7 @@ impl Schedules {
                     .state(state.clone())
                     .send(),
             )
-            .await
-            .map_err(AwsError::from_sdk)?;
+            .await?;
             Ok(output.schedule_arn().to_owned())
         })
         .await
@@ -169,7 +166,7 @@ impl Schedules {
     ) -> Result<String, AwsError> {
         let (window, target, state) = parts(spec)?;
         while_role_is_new(new_role, role_not_assumable, || async {
-            let output = quiet(
+            let output = call(
                 self.client
                     .update_schedule()
                     .name(name)
@@ -180,8 +177,7 @@ impl Schedules {
                     .state(state.clone())
                     .send(),
             )
-            .await
-            .map_err(AwsError::from_sdk)?;
+            .await?;
             Ok(output.schedule_arn().to_owned())
         })
         .await
@@ -189,13 +185,10 @@ impl Schedules {
 
     /// Deletes the schedule; one already gone is not an error.
     pub async fn delete(&self, name: &str) -> Result<(), AwsError> {
-        match quiet(self.client.delete_schedule().name(name).send())
-            .await
-            .map_err(AwsError::from_sdk)
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is(NOT_FOUND) => Ok(()),
-            Err(e) => Err(e),
-        }
+        found(
+            call(self.client.delete_schedule().name(name).send()).await,
+            NOT_FOUND,
+        )?;
+        Ok(())
     }
 }

@@ -28,7 +28,7 @@ use tfplugin_framework::datasource::{ReadDataSourceRequest, ReadDataSourceRespon
 use tfplugin_framework::schema::{Attribute, Schema};
 use tfplugin_framework::validator;
 
-use crate::ingestion_job_resource::DEFAULT_PREFIX;
+use crate::job_file::DEFAULT_PREFIX;
 use crate::s3::{BUCKET_NAME, KEY_PREFIX, s3_url};
 
 #[derive(Default)]

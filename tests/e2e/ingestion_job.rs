@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail, ensure};
-use aws_sdk_s3::config::{Credentials, Region};
 use serde_json::{Value, json};
 use tfplugin_framework::FrameworkServer;
 use tfplugin_harness::{BoxError, ProviderSource, StateCheck, Step, TestCase};
@@ -46,21 +45,7 @@ impl World {
         let sim = runtime.block_on(tines_sim::spawn(tines_sim::Behaviour::default()))?;
         let aws = AwsEmulator::start()?;
         let s3_server = S3Server::start()?;
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::Config::builder()
-                .behavior_version_latest()
-                .endpoint_url(s3_server.endpoint_url())
-                .region(Region::new(s3_server.region().to_owned()))
-                .credentials_provider(Credentials::new(
-                    s3_server.access_key(),
-                    s3_server.secret_key(),
-                    None,
-                    None,
-                    "e2e",
-                ))
-                .force_path_style(true)
-                .build(),
-        );
+        let s3 = s3_server.client();
         runtime.block_on(s3.create_bucket().bucket(BUCKET).send())?;
         let mut world = World {
             sim,

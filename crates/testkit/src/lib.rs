@@ -5,7 +5,8 @@
 //! - [`Tools::terraform_clis`] lists every Terraform CLI to test against, as [`TerraformCli`].
 //! - [`S3Server::start`] runs SeaweedFS as a real S3 server (SigV4 enforced, atomic conditional
 //!   writes); [`AwsEmulator::start`] runs moto for the AWS control plane (IAM, Lambda, Scheduler,
-//!   STS), which also speaks S3.
+//!   STS), which also speaks S3. [`S3Server::client`] and [`AwsEmulator::sdk_config`] give the
+//!   SDK clients for them.
 //! - [`LambdaEmulator::start`] runs cargo-lambda's Lambda runtime API emulator, for running a
 //!   `bootstrap` as Lambda does and invoking it.
 //!

@@ -9,7 +9,6 @@
 
 use std::sync::Arc;
 
-use aws_sdk_s3::config::{Credentials, Region};
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{Value as Json, json};
 use tfplugin_harness::{Action, BoxError, Context, PlanCheck, StateCheck, Step, TestCase};
@@ -36,24 +35,9 @@ struct Bucket {
 
 impl Bucket {
     fn new(tines: &Arc<Tines>, server: &S3Server) -> Bucket {
-        let client = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::Config::builder()
-                .behavior_version_latest()
-                .endpoint_url(server.endpoint_url())
-                .region(Region::new(server.region().to_owned()))
-                .credentials_provider(Credentials::new(
-                    server.access_key(),
-                    server.secret_key(),
-                    None,
-                    None,
-                    "acceptance",
-                ))
-                .force_path_style(true)
-                .build(),
-        );
         Bucket {
             tines: Arc::clone(tines),
-            client,
+            client: server.client(),
         }
     }
 

@@ -17,8 +17,6 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
-use aws_sdk_s3::config::{Credentials, Region};
 use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, ScheduleState, Target};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
@@ -45,7 +43,7 @@ struct Cloud {
     scheduler: aws_sdk_scheduler::Client,
     iam: aws_sdk_iam::Client,
     objects: aws_sdk_s3::Client,
-    // Dropped last: the clients above were made on it.
+    // Dropped last: the clients above keep their connections on it.
     runtime: tokio::runtime::Runtime,
 }
 
@@ -58,22 +56,8 @@ impl Cloud {
             .expect("runtime");
         let aws = AwsEmulator::start().expect("moto (run `cargo xtask tools`)");
         let s3 = S3Server::start().expect("SeaweedFS (run `cargo xtask tools`)");
-        let config = |endpoint: &str, key: &str, secret: &str| {
-            runtime.block_on(
-                aws_config::defaults(BehaviorVersion::latest())
-                    .region(Region::new(aws.region().to_owned()))
-                    .endpoint_url(endpoint)
-                    .credentials_provider(Credentials::new(key, secret, None, None, "acceptance"))
-                    .load(),
-            )
-        };
-        let moto = config(aws.endpoint_url(), aws.access_key(), aws.secret_key());
-        let seaweed = config(s3.endpoint_url(), s3.access_key(), s3.secret_key());
-        let objects = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&seaweed)
-                .force_path_style(true)
-                .build(),
-        );
+        let moto = aws.sdk_config();
+        let objects = s3.client();
         runtime
             .block_on(objects.create_bucket().bucket(BUCKET).send())
             .expect("bucket");

@@ -170,21 +170,8 @@ pub fn expect_permissions(tines: &Tines, user_id: u64, expected: &[&str]) -> Res
 /// The string of the Secrets Manager secret `name` in moto; `None` when it cannot be read (missing or
 /// scheduled for deletion).
 pub fn stored_secret(tines: &Tines, aws: &AwsEmulator, name: &str) -> Option<String> {
-    use aws_sdk_secretsmanager::config::{Credentials, Region};
     tines.block_on(async {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(Region::new(aws.region().to_owned()))
-            .endpoint_url(aws.endpoint_url())
-            .credentials_provider(Credentials::new(
-                aws.access_key(),
-                aws.secret_key(),
-                None,
-                None,
-                "acceptance",
-            ))
-            .load()
-            .await;
-        aws_sdk_secretsmanager::Client::new(&config)
+        aws_sdk_secretsmanager::Client::new(&aws.sdk_config())
             .get_secret_value()
             .secret_id(name)
             .send()

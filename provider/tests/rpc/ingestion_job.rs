@@ -2,7 +2,6 @@
 //! what validation refuses and where, what plans hold, the job file written, read back, drifted and
 //! imported, the checks at apply; and `tinesaudit_secops_reader_policy`'s document.
 
-use aws_sdk_s3::config::{Credentials, Region};
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{Value as Json, json};
 use tfplugin_proto::value::Value;
@@ -18,22 +17,7 @@ const PLACEHOLDER_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:sec
 
 /// S3 as the runner and the feed see it.
 fn s3(env: &Env) -> aws_sdk_s3::Client {
-    let server = env.s3.as_ref().expect("SeaweedFS");
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::Config::builder()
-            .behavior_version_latest()
-            .endpoint_url(server.endpoint_url())
-            .region(Region::new(server.region().to_owned()))
-            .credentials_provider(Credentials::new(
-                server.access_key(),
-                server.secret_key(),
-                None,
-                None,
-                "test",
-            ))
-            .force_path_style(true)
-            .build(),
-    )
+    env.s3.as_ref().expect("SeaweedFS").client()
 }
 
 async fn create_bucket(env: &Env, bucket: &str) {
@@ -81,7 +65,6 @@ async fn keys(env: &Env) -> Vec<String> {
 async fn key_in_secret(env: &Env, kind: &str, name: &str) -> (String, u64) {
     let (_, token, user_id) = env.new_key(kind, name).await;
     let created = secrets_client(env)
-        .await
         .create_secret()
         .name(name)
         .secret_string(token)
@@ -586,7 +569,6 @@ async fn apply_checks_the_bucket_and_the_key_and_writes_nothing_when_they_fail()
 
     let (key_id, token, _) = env.new_key("tenant_owner", "revoked").await;
     let revoked = secrets_client(&env)
-        .await
         .create_secret()
         .name("revoked")
         .secret_string(&token)

@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-use aws_config::BehaviorVersion;
-use aws_sdk_s3::config::{Credentials, Region};
 use serde_json::{Value as Json, json};
 use sha2::{Digest as _, Sha256};
 use tfplugin_proto::value::Value;
@@ -61,47 +59,14 @@ impl Deployment {
             ])
             .await;
         deployment
-            .s3_client()
-            .await
+            .s3
+            .client()
             .create_bucket()
             .bucket(BUCKET)
             .send()
             .await
             .unwrap();
         deployment
-    }
-
-    async fn sdk_config(&self, endpoint: &str, key: &str, secret: &str) -> aws_config::SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(self.aws.region().to_owned()))
-            .endpoint_url(endpoint)
-            .credentials_provider(Credentials::new(key, secret, None, None, "test"))
-            .load()
-            .await
-    }
-
-    async fn s3_client(&self) -> aws_sdk_s3::Client {
-        let config = self
-            .sdk_config(
-                self.s3.endpoint_url(),
-                self.s3.access_key(),
-                self.s3.secret_key(),
-            )
-            .await;
-        aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(true)
-                .build(),
-        )
-    }
-
-    async fn moto(&self) -> aws_config::SdkConfig {
-        self.sdk_config(
-            self.aws.endpoint_url(),
-            self.aws.access_key(),
-            self.aws.secret_key(),
-        )
-        .await
     }
 
     /// Writes a job file; answers its location and hex SHA-256.
@@ -111,8 +76,8 @@ impl Deployment {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        self.s3_client()
-            .await
+        self.s3
+            .client()
             .put_object()
             .bucket(BUCKET)
             .key(key)
@@ -435,6 +400,24 @@ async fn a_job_longer_than_lambda_allows_is_refused_at_plan() {
         "{}",
         text(&planned.diagnostics)
     );
+
+    // So is an object too large to be a job file, which is not read.
+    let (job_file, _) = d
+        .put_job(
+            "jobs/huge.json",
+            &json!({"bucket": BUCKET, "padding": "x".repeat(1024 * 1024)}),
+        )
+        .await;
+    let config = d.config(&[("name", s("huge")), ("job_file", s(&job_file))]);
+    let planned = d.env.plan(SCHEDULE, &Value::Null, &config).await;
+    let refused = self::errors(&planned.diagnostics);
+    assert_eq!(refused.len(), 1, "{}", text(&planned.diagnostics));
+    assert_eq!(path_of(refused[0]), "job_file");
+    assert!(
+        refused[0].detail.contains("at most 1048576"),
+        "{}",
+        refused[0].detail
+    );
 }
 
 #[tokio::test]
@@ -479,7 +462,7 @@ async fn create_refresh_import_update_and_destroy() {
         &s("arn:aws:iam::123456789012:role/life-scheduler")
     );
 
-    let moto = d.moto().await;
+    let moto = d.aws.sdk_config();
     let lambda = aws_sdk_lambda::Client::new(&moto);
     let function = lambda
         .get_function()
