@@ -11,8 +11,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use base64::Engine as _;
 use serde_json::{Value, json};
+use tinesaudit_provider::{BOOTSTRAP_FILE_NAME, RunnerPackages};
 use tinesaudit_testkit::{AwsEmulator, LambdaEmulator, S3Server, ScratchDir, TerraformCli, Tools};
 
 /// The bucket the example writes to; the example expects it to exist.
@@ -105,7 +106,7 @@ impl Quickstart {
             Ok((S3Server::start()?, AwsEmulator::start()?))
         })
         .await??;
-        s3_client(&s3).create_bucket().bucket(BUCKET).send().await?;
+        s3.client().create_bucket().bucket(BUCKET).send().await?;
 
         let workdir = ScratchDir::new("quickstart")?;
         let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart");
@@ -215,7 +216,7 @@ impl Quickstart {
     /// What the schedule points at, read back from AWS: the function, its environment and package hash,
     /// and the input the schedule sends.
     pub async fn deployed(&self) -> Result<Deployed> {
-        let config = self.aws_config().await;
+        let config = self.aws.sdk_config();
         let scheduler = aws_sdk_scheduler::Client::new(&config);
         let schedule = scheduler.get_schedule().name(SCHEDULE_NAME).send().await?;
         let target = schedule.target().context("the schedule has no target")?;
@@ -225,7 +226,10 @@ impl Quickstart {
             .send()
             .await?;
         Ok(Deployed {
-            schedule_expression: schedule.schedule_expression().unwrap_or_default().to_owned(),
+            schedule_expression: schedule
+                .schedule_expression()
+                .unwrap_or_default()
+                .to_owned(),
             schedule_enabled: schedule.state()
                 == Some(&aws_sdk_scheduler::types::ScheduleState::Enabled),
             input: target.input().unwrap_or("{}").to_owned(),
@@ -236,7 +240,10 @@ impl Quickstart {
                 .unwrap_or_default(),
             handler: function.handler().unwrap_or_default().to_owned(),
             timeout_seconds: function.timeout().unwrap_or_default(),
-            code_sha256: function.code_sha256().unwrap_or_default().to_owned(),
+            code_sha256: base64::engine::general_purpose::STANDARD
+                .decode(function.code_sha256().unwrap_or_default())
+                .map(|digest| digest.iter().map(|byte| format!("{byte:02x}")).collect())
+                .unwrap_or_default(),
             environment: function
                 .environment()
                 .and_then(|env| env.variables())
@@ -245,28 +252,32 @@ impl Quickstart {
         })
     }
 
-    /// The deployment package the provider builds from the dist folder's bootstrap, whose SHA-256 Lambda
-    /// reports as `CodeSha256`.
-    pub fn local_package_sha256(&self) -> Result<String> {
-        let package = tinesaudit_provider::RunnerPackage::load(
-            &self.dist.join(tinesaudit_provider::RUNNER_BOOTSTRAP_FILE),
-        )?;
-        Ok(package.code_sha256().to_owned())
+    /// The SHA-256 (hex) of the deployment package the provider builds from the dist folder's bootstrap.
+    pub async fn local_package_sha256(&self) -> Result<String> {
+        let package = RunnerPackages::from_file(self.bootstrap())
+            .load()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(package.sha256().to_owned())
+    }
+
+    fn bootstrap(&self) -> PathBuf {
+        self.dist.join(BOOTSTRAP_FILE_NAME)
     }
 
     /// One scheduled invocation: the dist folder's `bootstrap` (whose package hash matches the deployed
     /// one) started as Lambda starts it, with the function's environment, under a runtime API emulator,
     /// invoked with the schedule's input. Returns the runner's summary.
     pub async fn scheduled_run(&self, deployed: &Deployed) -> Result<Value> {
+        let local = self.local_package_sha256().await?;
         ensure!(
-            self.local_package_sha256()? == deployed.code_sha256,
-            "the deployed package ({}) is not the dist folder's bootstrap",
-            deployed.code_sha256
+            local == deployed.code_sha256,
+            "the deployed package ({}) is not the one built from {} ({local})",
+            deployed.code_sha256,
+            self.bootstrap().display()
         );
-        let emulator = LambdaEmulator::start().await?;
-        let mut function = tokio::process::Command::new(
-            self.dist.join(tinesaudit_provider::RUNNER_BOOTSTRAP_FILE),
-        );
+        let emulator = tokio::task::spawn_blocking(LambdaEmulator::start).await??;
+        let mut function = tokio::process::Command::new(self.bootstrap());
         function
             .env_clear()
             .envs(&deployed.environment)
@@ -280,18 +291,36 @@ impl Quickstart {
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true);
         let mut function = function.spawn().context("starting the bootstrap")?;
-        let (ok, output) = emulator
-            .invoke(&deployed.input, Duration::from_secs(deployed.timeout_seconds.max(1) as u64))
-            .await?;
+        let input = deployed.input.clone();
+        let timeout =
+            Duration::from_secs(u64::try_from(deployed.timeout_seconds).unwrap_or(1).max(1));
+        let invocation =
+            tokio::task::spawn_blocking(move || emulator.invoke(&input, timeout)).await??;
         let _ = function.kill().await;
-        ensure!(ok, "the invocation failed: {output}");
-        serde_json::from_str(output.trim()).with_context(|| format!("not a summary: {output}"))
+        ensure!(
+            invocation.succeeded,
+            "the invocation failed: {}",
+            invocation.output
+        );
+        serde_json::from_str(invocation.output.trim())
+            .with_context(|| format!("not a summary: {}", invocation.output))
     }
 
     /// `tinesaudit-runner verify` over `from..to` with the pipeline's key: S3 against Tines.
-    pub fn verify(&self, runner: &Path, from: jiff::Timestamp, to: jiff::Timestamp) -> Result<Value> {
+    pub fn verify(
+        &self,
+        runner: &Path,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Value> {
         let output = Command::new(runner)
-            .args(["verify", "--from", &from.to_string(), "--to", &to.to_string()])
+            .args([
+                "verify",
+                "--from",
+                &from.to_string(),
+                "--to",
+                &to.to_string(),
+            ])
             .env_clear()
             .env("S3_BUCKET", BUCKET)
             .env("TINES_BASE_URL", self.tines.base_url())
@@ -313,7 +342,7 @@ impl Quickstart {
 
     /// The bucket's objects, as (key, size), in key order.
     pub async fn objects(&self) -> Result<Vec<(String, i64)>> {
-        let s3 = s3_client(&self.s3);
+        let s3 = self.s3.client();
         let mut objects = Vec::new();
         let mut pages = s3.list_objects_v2().bucket(BUCKET).into_paginator().send();
         while let Some(page) = pages.next().await {
@@ -329,7 +358,9 @@ impl Quickstart {
 
     /// An object's bytes.
     pub async fn object(&self, key: &str) -> Result<Vec<u8>> {
-        let body = s3_client(&self.s3)
+        let body = self
+            .s3
+            .client()
             .get_object()
             .bucket(BUCKET)
             .key(key)
@@ -353,21 +384,6 @@ impl Quickstart {
             .map(|ids| ids.iter().filter_map(Value::as_u64).collect())
             .unwrap_or_default())
     }
-
-    async fn aws_config(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
-            .endpoint_url(self.aws.endpoint_url())
-            .region(Region::new(self.aws.region().to_owned()))
-            .credentials_provider(Credentials::new(
-                self.aws.access_key(),
-                self.aws.secret_key(),
-                None,
-                None,
-                "quickstart",
-            ))
-            .load()
-            .await
-    }
 }
 
 /// What the schedule runs, as AWS holds it.
@@ -380,23 +396,7 @@ pub struct Deployed {
     pub runtime: String,
     pub handler: String,
     pub timeout_seconds: i32,
+    /// Lambda's `CodeSha256`, in hex like `runner_sha256`.
     pub code_sha256: String,
     pub environment: BTreeMap<String, String>,
-}
-
-fn s3_client(server: &S3Server) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::new()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(server.endpoint_url())
-        .region(Region::new(server.region().to_owned()))
-        .credentials_provider(Credentials::new(
-            server.access_key(),
-            server.secret_key(),
-            None,
-            None,
-            "quickstart",
-        ))
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
 }

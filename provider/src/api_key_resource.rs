@@ -46,12 +46,11 @@ use tfplugin_framework::value::SchemaValue;
 use tfplugin_framework::{Configure, Known, ProviderData, Resource, plan_modifier, validator};
 use tines_client::AuditLogQuery;
 
+use crate::aws_calls::{MANAGED_BY, MANAGED_BY_TAG};
 use crate::clients::{ProviderClients, TinesAccess, configured};
-use crate::secret_store::{SecretInfo, SecretStore, SecretValue};
+use crate::secret_store::{ALREADY_EXISTS, SecretInfo, SecretStore, SecretValue};
 use crate::tines_errors::admin_api_error;
 
-const MANAGED_BY_TAG: &str = "tinesaudit:managed-by";
-const MANAGED_BY: &str = "terraform-provider-tinesaudit";
 const KEY_NAME_TAG: &str = "tinesaudit:key-name";
 const RECOVERY_WINDOW_TAG: &str = "tinesaudit:recovery-window-days";
 const DEFAULT_RECOVERY_WINDOW_DAYS: i64 = 30;
@@ -251,7 +250,7 @@ impl Resource for ApiKeyResource {
         let Some(tines) = clients.tines(diags) else {
             return;
         };
-        let can_read = match check_key(tines, &secret).await {
+        let can_read = match check_key(tines, tines.tenant(), &secret).await {
             Ok(KeyCheck::Accepted {
                 can_read_audit_logs,
             }) => can_read_audit_logs,
@@ -367,7 +366,7 @@ impl Resource for ApiKeyResource {
                     let Some(stored) = stored_secret(&store, &arn, diags).await else {
                         return;
                     };
-                    match check_key(tines, &stored).await {
+                    match check_key(tines, tines.tenant(), &stored).await {
                         Ok(KeyCheck::Accepted {
                             can_read_audit_logs,
                         }) => can_read_audit_logs,
@@ -628,7 +627,7 @@ async fn store_new_secret(
         .await
     {
         Ok(arn) => return Some(arn),
-        Err(e) if e.already_exists() => {}
+        Err(e) if e.is(ALREADY_EXISTS) => {}
         Err(e) => {
             failed(diags, &e);
             return None;
@@ -697,7 +696,7 @@ async fn stored_secret(
 }
 
 /// What Tines says about a key.
-enum KeyCheck {
+pub(crate) enum KeyCheck {
     Accepted {
         can_read_audit_logs: bool,
     },
@@ -705,12 +704,14 @@ enum KeyCheck {
     Rejected,
 }
 
-/// Asks Tines about `key`: `/api/v1/info` proves it works, one audit-log page whether it may read them.
-async fn check_key(
+/// Asks `tenant` about `key`: `/api/v1/info` proves it works, one audit-log page whether it may read them.
+/// Also how `tinesaudit_ingestion_job` checks the key its runner will use.
+pub(crate) async fn check_key(
     tines: &TinesAccess,
+    tenant: &str,
     key: &SecretValue,
 ) -> Result<KeyCheck, tines_client::Error> {
-    let client = tines.client_with_key(key.expose())?;
+    let client = tines.client_with_key(tenant, key.expose())?;
     match client.info().await {
         Ok(_) => {}
         Err(e) if e.is_unauthorized() => return Ok(KeyCheck::Rejected),
@@ -740,7 +741,7 @@ async fn check_new_key(
     attribute: &str,
     diags: &mut Diagnostics,
 ) -> Option<bool> {
-    match check_key(tines, key).await {
+    match check_key(tines, tines.tenant(), key).await {
         Ok(KeyCheck::Accepted {
             can_read_audit_logs,
         }) => Some(can_read_audit_logs),

@@ -260,8 +260,8 @@ fn newest_first(mut records: Vec<AuditLogRecord>, limit: usize) -> Vec<AuditLogR
     records
 }
 
-/// `after`, `before`: RFC 3339 timestamps.
-struct Rfc3339;
+/// `after`, `before`: RFC 3339 timestamps. Also an ingestion job's `backfill_from`.
+pub(crate) struct Rfc3339;
 
 impl Validator for Rfc3339 {
     fn validate(&self, request: &ValidateRequest<'_>, diags: &mut Diagnostics) {

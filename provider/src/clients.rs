@@ -1,5 +1,6 @@
 //! What configuring the provider hands to every resource and data source: the Tines client (and what is
-//! needed to build one for another key), lazy AWS access, and locks that serialise changes to one user.
+//! needed to build one for another key), lazy AWS access, the runner's deployment package, and locks that
+//! serialise changes to one user.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,8 +12,13 @@ use tfplugin_framework::ProviderData;
 use tfplugin_framework::diag::Diagnostics;
 use tines_client::{Client, Config, RetryPolicy, Secret};
 use tokio::sync::{OnceCell, OwnedMutexGuard};
-use tracing::instrument::WithSubscriber as _;
 
+use crate::aws_calls::quiet;
+use crate::iam_roles::Roles;
+use crate::lambda_functions::Functions;
+use crate::runner_package::RunnerPackages;
+use crate::s3::Objects;
+use crate::schedules::Schedules;
 use crate::secret_store::SecretStore;
 
 /// The provider's data, shared by all resources and data sources of one configured provider.
@@ -20,14 +26,16 @@ pub struct ProviderClients {
     /// `None` while the provider configuration is not known (it refers to resources not yet created).
     tines: Option<TinesAccess>,
     aws: AwsAccess,
+    runner: Arc<RunnerPackages>,
     users: UserLocks,
 }
 
 impl ProviderClients {
-    pub fn new(tines: Option<TinesAccess>, aws: AwsAccess) -> Self {
+    pub fn new(tines: Option<TinesAccess>, aws: AwsAccess, runner: Arc<RunnerPackages>) -> Self {
         Self {
             tines,
             aws,
+            runner,
             users: UserLocks::default(),
         }
     }
@@ -64,13 +72,41 @@ impl ProviderClients {
         self.aws.secrets(diags).await
     }
 
-    /// An S3 client (with the provider's S3 endpoint and addressing style).
-    #[expect(
-        dead_code,
-        reason = "tinesaudit_ingestion_job and tinesaudit_schedule, landing next"
-    )]
-    pub async fn s3(&self, diags: &mut Diagnostics) -> Option<aws_sdk_s3::Client> {
+    /// The provider's tenant URL; `None` while the provider configuration is not known yet. For defaults
+    /// computed during plan, where an unknown configuration is no error.
+    pub fn tenant_if_known(&self) -> Option<&str> {
+        self.tines.as_ref().map(TinesAccess::tenant)
+    }
+
+    /// S3's object calls, on a client with the provider's S3 endpoint and addressing style.
+    pub async fn s3(&self, diags: &mut Diagnostics) -> Option<Objects> {
         self.aws.s3(diags).await
+    }
+
+    /// A Lambda client.
+    pub async fn lambda(&self, diags: &mut Diagnostics) -> Option<Functions> {
+        self.aws.lambda(diags).await
+    }
+
+    /// An EventBridge Scheduler client.
+    pub async fn scheduler(&self, diags: &mut Diagnostics) -> Option<Schedules> {
+        self.aws.scheduler(diags).await
+    }
+
+    /// An IAM client.
+    pub async fn iam(&self, diags: &mut Diagnostics) -> Option<Roles> {
+        self.aws.iam(diags).await
+    }
+
+    /// Whether the provider's AWS settings are still unknown (they refer to resources not yet created): a
+    /// plan then leaves what it would read from AWS unknown instead of failing.
+    pub fn aws_pending(&self) -> bool {
+        self.aws.settings.is_none()
+    }
+
+    /// The runner's Lambda deployment package.
+    pub fn runner(&self) -> &RunnerPackages {
+        &self.runner
     }
 
     /// Holds changes to `user_id` from this provider one at a time: two resources granting permissions to
@@ -128,10 +164,11 @@ impl TinesAccess {
         &self.tenant
     }
 
-    /// A client for the same tenant with the same budgets, using `key`: to check a key the pipeline uses.
-    pub fn client_with_key(&self, key: &str) -> Result<Client, tines_client::Error> {
+    /// A client for `tenant` (the provider's, or an ingestion job's) with the same budgets, using `key`: to
+    /// check a key the pipeline uses.
+    pub fn client_with_key(&self, tenant: &str, key: &str) -> Result<Client, tines_client::Error> {
         Client::new(
-            Config::new(self.tenant.clone(), Secret::new(key))
+            Config::new(tenant, Secret::new(key))
                 .request_timeout(self.request_timeout)
                 .retry(self.retry),
         )
@@ -197,11 +234,7 @@ impl AwsAccess {
                 if let Some(credentials) = &settings.credentials {
                     loader = loader.credentials_provider(credentials.clone());
                 }
-                // The SDK logs requests, bodies included, at trace level: never let it log at all.
-                loader
-                    .load()
-                    .with_subscriber(tracing::subscriber::NoSubscriber::default())
-                    .await
+                quiet(loader.load()).await
             })
             .await;
         if config.region().is_none() {
@@ -220,14 +253,29 @@ impl AwsAccess {
         Some(SecretStore::new(config))
     }
 
-    async fn s3(&self, diags: &mut Diagnostics) -> Option<aws_sdk_s3::Client> {
+    async fn lambda(&self, diags: &mut Diagnostics) -> Option<Functions> {
+        let (config, _) = self.config(diags).await?;
+        Some(Functions::new(config))
+    }
+
+    async fn scheduler(&self, diags: &mut Diagnostics) -> Option<Schedules> {
+        let (config, _) = self.config(diags).await?;
+        Some(Schedules::new(config))
+    }
+
+    async fn iam(&self, diags: &mut Diagnostics) -> Option<Roles> {
+        let (config, _) = self.config(diags).await?;
+        Some(Roles::new(config))
+    }
+
+    async fn s3(&self, diags: &mut Diagnostics) -> Option<Objects> {
         let (config, settings) = self.config(diags).await?;
         let mut builder = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(settings.s3_force_path_style);
         if let Some(url) = &settings.s3_endpoint_url {
             builder = builder.endpoint_url(url.clone());
         }
-        Some(aws_sdk_s3::Client::from_conf(builder.build()))
+        Some(Objects::new(aws_sdk_s3::Client::from_conf(builder.build())))
     }
 }
 

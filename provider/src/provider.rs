@@ -12,6 +12,7 @@
 //! ones (and malformed environment values) when it configures the provider, at the start of a plan. The key
 //! never appears in a message: Tines client errors never contain it, and ours never format it.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,6 +30,10 @@ use tines_client::{Client, Config, RetryPolicy, Secret};
 use crate::api_key_resource::ApiKeyResource;
 use crate::audit_logs_data_source::AuditLogsDataSource;
 use crate::clients::{AwsAccess, AwsSettings, ProviderClients, TinesAccess};
+use crate::ingestion_job_resource::IngestionJobResource;
+use crate::runner_package::RunnerPackages;
+use crate::schedule_resource::ScheduleResource;
+use crate::secops_reader_policy_data_source::SecopsReaderPolicyDataSource;
 use crate::tenant_data_source::TenantDataSource;
 use crate::tenant_permissions_resource::TenantPermissionsResource;
 use crate::user_data_source::UserDataSource;
@@ -55,6 +60,8 @@ type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 pub struct TinesAuditProvider {
     env: EnvLookup,
     aws_credentials: Option<Credentials>,
+    /// Shared by every configure of this provider value, so the package is built once per process.
+    runner: Arc<RunnerPackages>,
 }
 
 impl Default for TinesAuditProvider {
@@ -65,11 +72,12 @@ impl Default for TinesAuditProvider {
 
 impl TinesAuditProvider {
     /// The provider as Terraform runs it: environment fallbacks from the process, AWS credentials from the
-    /// standard chain.
+    /// standard chain, the runner's Lambda binary beside the provider's executable.
     pub fn new() -> Self {
         Self {
             env: Arc::new(|name| std::env::var(name).ok()),
             aws_credentials: None,
+            runner: RunnerPackages::beside_executable(),
         }
     }
 
@@ -93,6 +101,13 @@ impl TinesAuditProvider {
             None,
             "tinesaudit-provider-fixed",
         ));
+        self
+    }
+
+    /// The same provider deploying the runner's Lambda binary at `path` instead of the
+    /// `tinesaudit-runner-bootstrap` beside its executable, for tests and embedding.
+    pub fn with_runner_bootstrap(mut self, path: impl Into<PathBuf>) -> Self {
+        self.runner = RunnerPackages::from_file(path);
         self
     }
 }
@@ -249,13 +264,19 @@ impl Provider for TinesAuditProvider {
         if diags.has_error() {
             return;
         }
-        response.set_data(Arc::new(ProviderClients::new(tines, aws)));
+        response.set_data(Arc::new(ProviderClients::new(
+            tines,
+            aws,
+            Arc::clone(&self.runner),
+        )));
     }
 
     fn resources(&self) -> Vec<ResourceType> {
         vec![
             ResourceType::new(TenantPermissionsResource::default),
             ResourceType::new(ApiKeyResource::default),
+            ResourceType::new(ScheduleResource::default),
+            ResourceType::new(IngestionJobResource::default),
         ]
     }
 
@@ -265,6 +286,7 @@ impl Provider for TinesAuditProvider {
             DataSourceType::new(UsersDataSource::default),
             DataSourceType::new(TenantDataSource::default),
             DataSourceType::new(AuditLogsDataSource::default),
+            DataSourceType::new(SecopsReaderPolicyDataSource::default),
         ]
     }
 }
@@ -387,8 +409,8 @@ fn endpoint_url() -> impl Validator {
     )
 }
 
-/// `tenant`: the checks of `tines-client` itself, at validation time.
-struct TenantUrl;
+/// `tenant`: the checks of `tines-client` itself, at validation time. Also an ingestion job's `tenant`.
+pub(crate) struct TenantUrl;
 
 impl Validator for TenantUrl {
     fn validate(&self, request: &ValidateRequest<'_>, diags: &mut Diagnostics) {

@@ -31,7 +31,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use aws_sdk_s3::config::{Credentials, Region};
 use clap::Parser;
 use serde_json::{Value, json};
 use tines_sim::{Behaviour, RateLimits};
@@ -126,7 +125,7 @@ async fn main() -> anyhow::Result<()> {
     let s3_server = tokio::task::spawn_blocking(S3Server::start)
         .await?
         .context("SeaweedFS does not start (run `cargo xtask tools` first)")?;
-    let s3 = s3_client(&s3_server);
+    let s3 = s3_server.client();
     let scratch = ScratchDir::new("bench")?;
 
     let mut results = Vec::new();
@@ -227,23 +226,6 @@ fn build_runner() -> anyhow::Result<PathBuf> {
         );
     }
     Ok(runner)
-}
-
-fn s3_client(server: &S3Server) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::new()
-        .behavior_version_latest()
-        .endpoint_url(server.endpoint_url())
-        .region(Region::new(server.region().to_owned()))
-        .credentials_provider(Credentials::new(
-            server.access_key(),
-            server.secret_key(),
-            None,
-            None,
-            "bench",
-        ))
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
 }
 
 /// Runs the child to its end: its summary line, wall time, CPU time and peak RSS (KiB).

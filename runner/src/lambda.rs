@@ -21,6 +21,10 @@
 //! the event changes nothing. An empty payload, `null` or `{}` changes nothing; an EventBridge
 //! event envelope (with `source` and `detail-type`) contributes its `detail` object.
 //!
+//! A warm execution environment outlives a key rotation (`tinesaudit_api_key` stores the new key in
+//! the same secret): when Tines refuses the key held since init and the key lives in Secrets
+//! Manager, the secret is read again, the clients rebuilt and kept, and the run repeated once.
+//!
 //! The run's deadline is the invocation's `Lambda-Runtime-Deadline-Ms` less a safety margin
 //! (a fifth of the time left, at most [`MAX_MARGIN`]) that leaves time to drop the unfinished
 //! object, give the lease back and post the result. A run that ends `completed`, `partial` or
@@ -32,6 +36,7 @@
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_config::BehaviorVersion;
@@ -40,7 +45,7 @@ use reqwest::{StatusCode, Url};
 use serde_json::{Value, json};
 
 use crate::cli::{self, Prepared, SetupError};
-use crate::settings::{RawSettings, SettingsError};
+use crate::settings::{ApiKeySource, RawSettings, SettingsError};
 
 /// The longest safety margin taken off an invocation's remaining time.
 pub const MAX_MARGIN: Duration = Duration::from_secs(5);
@@ -129,8 +134,9 @@ struct Function {
     env: RawSettings,
     /// The job file named by `JOB_FILE`, read once.
     job: Option<Value>,
-    /// Clients for the settings of environment and job file, when those are complete.
-    base: Option<Prepared>,
+    /// Clients for the settings of environment and job file, when those are complete; replaced
+    /// when the key they hold was rotated.
+    base: Mutex<Option<Prepared>>,
 }
 
 /// Why an invocation failed: the error type and message posted to the runtime.
@@ -194,7 +200,7 @@ impl Function {
             aws,
             env: raw,
             job,
-            base,
+            base: Mutex::new(base),
         })
     }
 
@@ -203,10 +209,19 @@ impl Function {
         let deadline = run_deadline(invocation.deadline_ms, SystemTime::now(), Instant::now());
         let overrides = event_settings(&invocation.payload)?;
         let prepared = self.prepare(overrides.as_ref()).await?;
-        let summary = prepared
+        let mut summary = prepared
+            .clone()
             .into_engine(None)
             .run(None, deadline, &mut ())
             .await;
+        if summary.key_rejected
+            && matches!(prepared.settings.api_key, ApiKeySource::SecretsManager(_))
+        {
+            eprintln!("tinesaudit-runner: Tines refused the API key; reading its secret again");
+            let fresh = cli::build(&self.aws, prepared.settings.clone()).await?;
+            self.keep_if_base(&fresh);
+            summary = fresh.into_engine(None).run(None, deadline, &mut ()).await;
+        }
         let line = serde_json::to_string(&summary).unwrap_or_default();
         println!("{line}");
         if summary.outcome == "failed" {
@@ -234,9 +249,26 @@ impl Function {
             raw.add_job(job)?;
         }
         let settings = raw.resolve()?;
-        match &self.base {
-            Some(base) if base.settings == settings => Ok(base.clone()),
+        let base = self
+            .base
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match base {
+            Some(base) if base.settings == settings => Ok(base),
             _ => Ok(cli::build(&self.aws, settings).await?),
+        }
+    }
+
+    /// Keeps `fresh` (clients with a key read again) for later invocations when it replaces the
+    /// clients built at init.
+    fn keep_if_base(&self, fresh: &Prepared) {
+        let mut base = self.base.lock().unwrap_or_else(PoisonError::into_inner);
+        if base
+            .as_ref()
+            .is_some_and(|base| base.settings == fresh.settings)
+        {
+            *base = Some(fresh.clone());
         }
     }
 }

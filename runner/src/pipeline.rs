@@ -47,6 +47,11 @@ impl RunError {
             RunError::Checkpoint(CheckpointError::LeaseLost { .. })
         )
     }
+
+    /// Tines refused the API key (401): revoked, or rotated since the client was built.
+    fn key_rejected(&self) -> bool {
+        matches!(self, RunError::Source(SourceError::Tines(error)) if error.is_unauthorized())
+    }
 }
 
 /// What a run did, printed as one JSON line at its end.
@@ -78,6 +83,9 @@ pub struct Summary {
     /// of a request, the request that was cut short.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A `failed` run whose API key Tines refused: a long-lived process should read the key again.
+    #[serde(skip)]
+    pub key_rejected: bool,
 }
 
 /// Where a window starts and ends, for `backfill`.
@@ -126,6 +134,7 @@ impl Engine {
             Ok(outcome) => summary.outcome = outcome,
             Err(error) => {
                 summary.outcome = "failed";
+                summary.key_rejected = error.key_rejected();
                 summary.error = Some(error.to_string());
             }
         }

@@ -1,4 +1,5 @@
 //! End-to-end scenarios, one module per area.
 
+mod ingestion_job;
 mod quickstart;
 mod smoke;

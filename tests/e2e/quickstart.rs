@@ -3,7 +3,6 @@
 //! exactly once, and a destroy that leaves nothing in AWS.
 
 use anyhow::{Result, ensure};
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use tinesaudit_e2e::quickstart::Quickstart;
 
 const RECORDS: u64 = 3_000;
@@ -19,7 +18,10 @@ async fn the_quickstart_deploys_a_runner_that_delivers_every_record_once() -> Re
     let deployed = quickstart.deployed().await?;
     ensure!(deployed.runtime == "provided.al2023", "{deployed:?}");
     ensure!(deployed.handler == "bootstrap", "{deployed:?}");
-    ensure!(deployed.schedule_expression == "rate(1 hour)", "{deployed:?}");
+    ensure!(
+        deployed.schedule_expression == "rate(1 hour)",
+        "{deployed:?}"
+    );
     ensure!(deployed.schedule_enabled, "{deployed:?}");
     ensure!(
         deployed
@@ -56,12 +58,7 @@ async fn the_quickstart_deploys_a_runner_that_delivers_every_record_once() -> Re
 
     let destroyed = quickstart.destroy()?;
     ensure!(destroyed.contains("Destroy complete"), "{destroyed}");
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(quickstart.aws.endpoint_url())
-        .region(Region::new(quickstart.aws.region().to_owned()))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "e2e"))
-        .load()
-        .await;
+    let config = quickstart.aws.sdk_config();
     let functions = aws_sdk_lambda::Client::new(&config)
         .list_functions()
         .send()
@@ -72,7 +69,10 @@ async fn the_quickstart_deploys_a_runner_that_delivers_every_record_once() -> Re
         .send()
         .await?;
     ensure!(schedules.schedules().is_empty(), "{schedules:?}");
-    let roles = aws_sdk_iam::Client::new(&config).list_roles().send().await?;
+    let roles = aws_sdk_iam::Client::new(&config)
+        .list_roles()
+        .send()
+        .await?;
     ensure!(roles.roles().is_empty(), "{roles:?}");
     Ok(())
 }

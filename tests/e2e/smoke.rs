@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::config::Credentials;
 use aws_sdk_s3::primitives::ByteStream;
 use tinesaudit_testkit::{AwsEmulator, S3Server, ScratchDir, TerraformCli, Tools};
 
@@ -104,19 +104,21 @@ async fn seaweedfs_enforces_conditional_writes_and_signatures() -> Result<()> {
         started.elapsed()
     );
 
-    let client = s3_client(
-        server.endpoint_url(),
-        server.region(),
-        server.access_key(),
-        server.secret_key(),
-    );
+    let client = server.client();
     create_only_once(&client).await?;
 
-    let forger = s3_client(
-        server.endpoint_url(),
-        server.region(),
-        server.access_key(),
-        "not-the-secret",
+    let forger = Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .credentials_provider(Credentials::new(
+                server.access_key(),
+                "not-the-secret",
+                None,
+                None,
+                "forger",
+            ))
+            .build(),
     );
     let err = forger
         .list_objects_v2()
@@ -142,11 +144,10 @@ async fn moto_serves_s3_and_runs_lambda_without_docker() -> Result<()> {
         started.elapsed()
     );
 
-    let client = s3_client(
-        aws.endpoint_url(),
-        aws.region(),
-        aws.access_key(),
-        aws.secret_key(),
+    let client = Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&aws.sdk_config())
+            .force_path_style(true)
+            .build(),
     );
     create_only_once(&client).await?;
 
@@ -160,19 +161,6 @@ async fn moto_serves_s3_and_runs_lambda_without_docker() -> Result<()> {
         "moto's Lambda still wants Docker: {config}"
     );
     Ok(())
-}
-
-fn s3_client(endpoint: &str, region: &str, access_key: &str, secret_key: &str) -> Client {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new(region.to_owned()))
-        .credentials_provider(Credentials::new(
-            access_key, secret_key, None, None, "testkit",
-        ))
-        .force_path_style(true)
-        .build();
-    Client::from_conf(config)
 }
 
 /// The runner's exactly-once guarantee rests on this: a PUT with `If-None-Match: *` succeeds for

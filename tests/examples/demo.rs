@@ -32,9 +32,10 @@ async fn main() -> Result<()> {
         quickstart.terraform_version()
     );
     let applied = quickstart.apply()?;
-    for line in applied.lines().filter(|line| {
-        line.contains("Creation complete") || line.starts_with("Apply complete")
-    }) {
+    for line in applied
+        .lines()
+        .filter(|line| line.contains("Creation complete") || line.starts_with("Apply complete"))
+    {
         println!("    {line}");
     }
     let (empty, plan) = quickstart.plan_is_empty()?;
@@ -48,7 +49,11 @@ async fn main() -> Result<()> {
     println!(
         "    schedule {} ({}), input {}",
         deployed.schedule_expression,
-        if deployed.schedule_enabled { "enabled" } else { "disabled" },
+        if deployed.schedule_enabled {
+            "enabled"
+        } else {
+            "disabled"
+        },
         deployed.input
     );
     println!(
@@ -108,7 +113,9 @@ async fn main() -> Result<()> {
         }
     }
     if report["missing"].as_array().is_none_or(|m| !m.is_empty())
-        || report["duplicated"].as_array().is_none_or(|d| !d.is_empty())
+        || report["duplicated"]
+            .as_array()
+            .is_none_or(|d| !d.is_empty())
     {
         bail!("verify found differences");
     }

@@ -1,6 +1,8 @@
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
 
 use crate::Tools;
 use crate::http;
@@ -82,4 +84,31 @@ impl AwsEmulator {
     pub fn secret_key(&self) -> &str {
         SECRET_KEY
     }
+
+    /// What every SDK client for moto is built from (`aws_sdk_iam::Client::new(&aws.sdk_config())`).
+    pub fn sdk_config(&self) -> SdkConfig {
+        sdk_config(&self.endpoint_url, REGION, ACCESS_KEY, SECRET_KEY)
+    }
+}
+
+/// The SDK configuration for a server of ours: its endpoint, region and credentials, and nothing else.
+/// `aws_config::defaults` would also read the developer's profile and `AWS_*` variables.
+pub(crate) fn sdk_config(
+    endpoint_url: &str,
+    region: &str,
+    access_key: &str,
+    secret_key: &str,
+) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(endpoint_url)
+        .region(Region::new(region.to_owned()))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            access_key,
+            secret_key,
+            None,
+            None,
+            "tinesaudit-testkit",
+        )))
+        .build()
 }

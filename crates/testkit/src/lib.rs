@@ -5,7 +5,10 @@
 //! - [`Tools::terraform_clis`] lists every Terraform CLI to test against, as [`TerraformCli`].
 //! - [`S3Server::start`] runs SeaweedFS as a real S3 server (SigV4 enforced, atomic conditional
 //!   writes); [`AwsEmulator::start`] runs moto for the AWS control plane (IAM, Lambda, Scheduler,
-//!   STS), which also speaks S3.
+//!   STS), which also speaks S3. [`S3Server::client`] and [`AwsEmulator::sdk_config`] give the
+//!   SDK clients for them.
+//! - [`LambdaEmulator::start`] runs cargo-lambda's Lambda runtime API emulator, for running a
+//!   `bootstrap` as Lambda does and invoking it.
 //!
 //! - [`ScratchDir`] is a temporary folder for a test's files.
 //!
@@ -14,12 +17,14 @@
 
 mod aws;
 mod http;
+mod lambda;
 mod process;
 mod s3;
 mod terraform;
 mod tools;
 
 pub use aws::AwsEmulator;
+pub use lambda::{Invocation, LambdaEmulator};
 pub use process::ScratchDir;
 pub use s3::S3Server;
 pub use terraform::{Origin, TerraformCli};

@@ -5,6 +5,7 @@ use std::process::Command;
 use anyhow::{Context, Result};
 
 use crate::Tools;
+use crate::aws::sdk_config;
 use crate::http;
 use crate::process::{self, ScratchDir, ServerProcess};
 
@@ -187,6 +188,16 @@ impl S3Server {
 
     pub fn secret_key(&self) -> &str {
         SECRET_KEY
+    }
+
+    /// An S3 client for this server with its credentials, path-style.
+    pub fn client(&self) -> aws_sdk_s3::Client {
+        let config = sdk_config(&self.endpoint_url, REGION, ACCESS_KEY, SECRET_KEY);
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        )
     }
 }
 

@@ -1,5 +1,5 @@
 //! Acceptance tests: real Terraform CLIs (every installed one) against the provider, the Tines simulator and
-//! moto, through `tfplugin-harness`.
+//! moto (and SeaweedFS for S3), through `tfplugin-harness`.
 //!
 //! The cases run their CLIs one after another (`sequential`) against one simulator, and the first step of
 //! each run starts from a reset simulator with fixed keys: Terraform configurations are the same for every
@@ -9,13 +9,17 @@
 //! |---|---|
 //! | `tenant_permissions` | create → empty plan; import-verify; drift re-add; authoritative vs not; user deleted |
 //! | `api_key` | store, import-verify, rotation, revoked key, on `secret_wo` (1.11+) and `secret` (every CLI) |
+//! | `schedule` | `tinesaudit_schedule` on moto and SeaweedFS: lifecycle, runner upgrade, every drift, import-verify, given vs created roles, nothing left after destroy |
 //! | `data_sources` | the four data sources in one configuration |
+//! | `ingestion_job` | the job file: create, update, drift (edited, deleted), the runner's checkpoint on refresh, import-verify, refused applies; the reader policy |
 //! | `examples` | every file in `examples/` passes `terraform validate` (1.11+) |
 //! | `secret_leak` | the provider binary launched by Terraform at `TF_LOG=trace`: no key in any file of the run |
 
 mod api_key;
 mod data_sources;
 mod examples;
+mod ingestion_job;
+mod schedule;
 mod secret_leak;
 mod support;
 mod tenant_permissions;

@@ -9,7 +9,7 @@ use serde_json::{Value as Json, json};
 use tfplugin_framework::FrameworkServer;
 use tfplugin_harness::{BoxError, ProviderSource};
 use tinesaudit_provider::{ADDRESS, TinesAuditProvider};
-use tinesaudit_testkit::AwsEmulator;
+use tinesaudit_testkit::{AwsEmulator, S3Server};
 
 /// The provider's tenant-owner key, fixed so that it survives a simulator reset between CLI runs.
 pub const OWNER_TOKEN: &str = "acc-owner-token-0123456789";
@@ -170,21 +170,8 @@ pub fn expect_permissions(tines: &Tines, user_id: u64, expected: &[&str]) -> Res
 /// The string of the Secrets Manager secret `name` in moto; `None` when it cannot be read (missing or
 /// scheduled for deletion).
 pub fn stored_secret(tines: &Tines, aws: &AwsEmulator, name: &str) -> Option<String> {
-    use aws_sdk_secretsmanager::config::{Credentials, Region};
     tines.block_on(async {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(Region::new(aws.region().to_owned()))
-            .endpoint_url(aws.endpoint_url())
-            .credentials_provider(Credentials::new(
-                aws.access_key(),
-                aws.secret_key(),
-                None,
-                None,
-                "acceptance",
-            ))
-            .load()
-            .await;
-        aws_sdk_secretsmanager::Client::new(&config)
+        aws_sdk_secretsmanager::Client::new(&aws.sdk_config())
             .get_secret_value()
             .secret_id(name)
             .send()
@@ -201,14 +188,31 @@ pub fn moto() -> AwsEmulator {
 
 /// The provider served in-process, a fresh one per CLI run, with moto's credentials.
 pub fn in_process() -> ProviderSource {
-    ProviderSource::in_process(ADDRESS, || {
-        FrameworkServer::new(TinesAuditProvider::new().with_aws_credentials("testing", "testing"))
+    in_process_with_credentials("testing", "testing")
+}
+
+/// The same with these AWS credentials: SeaweedFS's, which moto accepts too.
+pub fn in_process_with_credentials(access_key: &str, secret_key: &str) -> ProviderSource {
+    let (access_key, secret_key) = (access_key.to_owned(), secret_key.to_owned());
+    ProviderSource::in_process(ADDRESS, move || {
+        FrameworkServer::new(
+            TinesAuditProvider::new().with_aws_credentials(&access_key, &secret_key),
+        )
     })
 }
 
 /// `terraform { required_providers }` and the provider block for the simulator (and moto).
 pub fn provider_hcl(tines: &Tines, aws: Option<&AwsEmulator>) -> String {
-    let aws = aws
+    provider_hcl_with_s3(tines, aws, None)
+}
+
+/// The same with SeaweedFS as the S3 endpoint.
+pub fn provider_hcl_with_s3(
+    tines: &Tines,
+    aws: Option<&AwsEmulator>,
+    s3: Option<&S3Server>,
+) -> String {
+    let mut aws = aws
         .map(|aws| {
             format!(
                 "  aws_region       = {:?}\n  aws_endpoint_url = {:?}\n",
@@ -217,6 +221,12 @@ pub fn provider_hcl(tines: &Tines, aws: Option<&AwsEmulator>) -> String {
             )
         })
         .unwrap_or_default();
+    if let Some(s3) = s3 {
+        aws.push_str(&format!(
+            "  aws_s3_endpoint_url     = {:?}\n  aws_s3_force_path_style = true\n",
+            s3.endpoint_url()
+        ));
+    }
     format!(
         r#"terraform {{
   required_providers {{

@@ -1,8 +1,6 @@
 //! `tinesaudit_api_key` against the simulator and moto: storing a checked key, rotation, a revoked key,
 //! the pre-1.11 `secret`, import, and what validation refuses.
 
-use aws_config::BehaviorVersion;
-use aws_sdk_secretsmanager::config::{Credentials, Region};
 use tfplugin_proto::value::Value;
 
 use crate::{
@@ -10,27 +8,13 @@ use crate::{
 };
 
 /// Secrets Manager as the runner sees it.
-pub async fn secrets_client(env: &Env) -> aws_sdk_secretsmanager::Client {
-    let aws = env.aws.as_ref().expect("moto");
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(aws.region().to_owned()))
-        .endpoint_url(aws.endpoint_url())
-        .credentials_provider(Credentials::new(
-            aws.access_key(),
-            aws.secret_key(),
-            None,
-            None,
-            "test",
-        ))
-        .load()
-        .await;
-    aws_sdk_secretsmanager::Client::new(&config)
+pub fn secrets_client(env: &Env) -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::new(&env.aws.as_ref().expect("moto").sdk_config())
 }
 
 /// The secret's current string, or `None` when it cannot be read (missing or scheduled for deletion).
 pub async fn stored(env: &Env, name: &str) -> Option<String> {
     secrets_client(env)
-        .await
         .get_secret_value()
         .secret_id(name)
         .send()
@@ -236,7 +220,6 @@ async fn a_deleted_secret_makes_the_resource_gone() {
         )
         .await;
     secrets_client(&env)
-        .await
         .delete_secret()
         .secret_id("lost")
         .force_delete_without_recovery(true)
@@ -263,7 +246,6 @@ async fn the_pre_1_11_secret_is_stored_rotated_and_refreshed() {
     // key back.
     let (_, other, _) = env.new_key("service", "legacy-other").await;
     secrets_client(&env)
-        .await
         .put_secret_value()
         .secret_id("legacy")
         .secret_string(&other)
@@ -326,7 +308,6 @@ async fn a_key_tines_rejects_is_never_stored() {
 async fn a_secret_this_provider_did_not_make_is_not_taken_over() {
     let env = Env::with_aws().await;
     secrets_client(&env)
-        .await
         .create_secret()
         .name("someone-elses")
         .secret_string("theirs")

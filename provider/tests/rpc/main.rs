@@ -7,6 +7,8 @@
 //! | `provider_config` | provider validation and configure: attribute paths, environment fallbacks |
 //! | `tenant_permissions` | `tinesaudit_tenant_permissions`: lifecycle, drift, authoritative, import, refusals |
 //! | `api_key` | `tinesaudit_api_key`: store, rotate, revoke, import, validation |
+//! | `ingestion_job` | `tinesaudit_ingestion_job`: validation, plans, the job file, drift, import, apply checks; `tinesaudit_secops_reader_policy` |
+//! | `schedule` | `tinesaudit_schedule` (moto and SeaweedFS): validation, plan-time derivation from the job file and the package, create to destroy |
 //! | `data_sources` | `tinesaudit_user`, `tinesaudit_users`, `tinesaudit_tenant`, `tinesaudit_audit_logs` |
 //! | `docs` | `provider/docs/` generated from the schemas and `examples/`, checked for staleness |
 //! | `secret_leak` | the managed key and the provider's key never in logs, diagnostics or (write-only) state |
@@ -14,7 +16,9 @@
 mod api_key;
 mod data_sources;
 mod docs;
+mod ingestion_job;
 mod provider_config;
+mod schedule;
 mod secret_leak;
 mod tenant_permissions;
 
@@ -31,10 +35,11 @@ use tfplugin_proto::wire::{
     validate_provider_config, validate_resource_config,
 };
 use tinesaudit_provider::TinesAuditProvider;
-use tinesaudit_testkit::AwsEmulator;
+use tinesaudit_testkit::{AwsEmulator, S3Server};
 
 pub const PERMISSIONS: &str = "tinesaudit_tenant_permissions";
 pub const API_KEY: &str = "tinesaudit_api_key";
+pub const JOB: &str = "tinesaudit_ingestion_job";
 
 /// The schemas of one kind of thing (resource, data source or the provider), as Terraform gets them.
 #[derive(Clone)]
@@ -89,6 +94,8 @@ pub struct Env {
     pub owner_key: String,
     pub owner_user_id: u64,
     pub aws: Option<AwsEmulator>,
+    /// SeaweedFS, the provider's S3 endpoint when present.
+    pub s3: Option<S3Server>,
     resources: Schemas,
     data_sources: Schemas,
     provider: schema::Block,
@@ -109,6 +116,25 @@ impl Env {
             .unwrap()
             .expect("moto (run `cargo xtask tools`)");
         let env = Env::unconfigured(Some(aws)).await;
+        env.configure_ok(&[]).await;
+        env
+    }
+
+    /// Simulator, moto (Secrets Manager) and SeaweedFS (S3), provider configured for all three. SeaweedFS checks
+    /// signatures and moto takes any credentials, so SeaweedFS's serve both.
+    pub async fn with_s3() -> Env {
+        let (aws, s3) = tokio::join!(
+            tokio::task::spawn_blocking(AwsEmulator::start),
+            tokio::task::spawn_blocking(S3Server::start)
+        );
+        let aws = aws.unwrap().expect("moto (run `cargo xtask tools`)");
+        let s3 = s3.unwrap().expect("SeaweedFS (run `cargo xtask tools`)");
+        let provider = TinesAuditProvider::new()
+            .with_env(|_| None)
+            .with_aws_credentials(s3.access_key(), s3.secret_key());
+        let mut env = Env::unconfigured_with(None, provider).await;
+        env.aws = Some(aws);
+        env.s3 = Some(s3);
         env.configure_ok(&[]).await;
         env
     }
@@ -145,6 +171,7 @@ impl Env {
             owner_key: String::new(),
             owner_user_id: 0,
             aws,
+            s3: None,
             resources: blocks(schemas.resource_schemas.into_iter().collect()),
             data_sources: blocks(schemas.data_source_schemas.into_iter().collect()),
             provider: schemas
@@ -173,6 +200,10 @@ impl Env {
         if let Some(aws) = &self.aws {
             attrs.push(("aws_region", s(aws.region())));
             attrs.push(("aws_endpoint_url", s(aws.endpoint_url())));
+        }
+        if let Some(s3) = &self.s3 {
+            attrs.push(("aws_s3_endpoint_url", s(s3.endpoint_url())));
+            attrs.push(("aws_s3_force_path_style", b(true)));
         }
         attrs.extend(extra.iter().cloned());
         object(&self.provider, &attrs)

@@ -2,7 +2,6 @@
 //! while S3 is SeaweedFS: one endpoint per service through `AWS_ENDPOINT_URL_S3` and
 //! `AWS_ENDPOINT_URL_SECRETS_MANAGER`, which the AWS SDK reads on its own.
 
-use aws_sdk_secretsmanager::config::{Credentials, Region};
 use tinesaudit_testkit::AwsEmulator;
 
 use crate::support::{World, assert_exactly_once};
@@ -15,20 +14,7 @@ async fn the_api_key_comes_from_a_secrets_manager_secret() {
         .await
         .unwrap()
         .expect("moto starts (run `cargo xtask tools` first)");
-    let secrets = aws_sdk_secretsmanager::Client::from_conf(
-        aws_sdk_secretsmanager::Config::builder()
-            .behavior_version_latest()
-            .endpoint_url(moto.endpoint_url())
-            .region(Region::new(moto.region().to_owned()))
-            .credentials_provider(Credentials::new(
-                moto.access_key(),
-                moto.secret_key(),
-                None,
-                None,
-                "test",
-            ))
-            .build(),
-    );
+    let secrets = aws_sdk_secretsmanager::Client::new(&moto.sdk_config());
     let created = secrets
         .create_secret()
         .name("tinesaudit/tines-api-key")

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Stdio;
 
-use aws_sdk_s3::config::{Credentials, Region};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use tines_client::AuditLogPage;
@@ -43,20 +42,7 @@ impl World {
             .await
             .unwrap()
             .expect("SeaweedFS starts (run `cargo xtask tools` first)");
-        let config = aws_sdk_s3::config::Builder::new()
-            .behavior_version_latest()
-            .endpoint_url(s3_server.endpoint_url())
-            .region(Region::new(s3_server.region().to_owned()))
-            .credentials_provider(Credentials::new(
-                s3_server.access_key(),
-                s3_server.secret_key(),
-                None,
-                None,
-                "test",
-            ))
-            .force_path_style(true)
-            .build();
-        let s3 = aws_sdk_s3::Client::from_conf(config);
+        let s3 = s3_server.client();
         s3.create_bucket()
             .bucket(BUCKET)
             .send()

@@ -1,0 +1,250 @@
+//! AWS IAM: the roles `tinesaudit_schedule` creates when it is not given them, `<name>-runner` (the
+//! function runs as it) and `<name>-scheduler` (EventBridge Scheduler assumes it to invoke the function),
+//! each with one inline policy.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_iam::Client;
+use aws_sdk_iam::types::Tag;
+
+use crate::aws_calls::{AwsError, MANAGED_BY, MANAGED_BY_TAG, SCHEDULE_TAG, call, found, quiet};
+
+const NOT_FOUND: &[&str] = &["NoSuchEntity"];
+
+/// What IAM says about a role.
+#[derive(Debug, Clone)]
+pub struct RoleInfo {
+    pub arn: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl RoleInfo {
+    /// Made by this provider for the schedule `schedule`.
+    pub fn made_for(&self, schedule: &str) -> bool {
+        self.tags.get(MANAGED_BY_TAG).map(String::as_str) == Some(MANAGED_BY)
+            && self.tags.get(SCHEDULE_TAG).map(String::as_str) == Some(schedule)
+    }
+}
+
+/// A role as the resource wants it.
+pub struct RoleSpec<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    /// The trust (assume-role) policy document.
+    pub trust: &'a str,
+    pub tags: &'a BTreeMap<String, String>,
+}
+
+/// What [`Roles::ensure`] did.
+pub struct Ensured {
+    pub arn: String,
+    /// Made just now, so AWS may take some seconds before services can assume it.
+    pub created: bool,
+}
+
+/// Why [`Roles::ensure`] failed.
+pub enum EnsureError {
+    Aws(AwsError),
+    /// A role of that name exists that this provider did not make for this schedule.
+    Foreign {
+        arn: String,
+    },
+}
+
+impl From<AwsError> for EnsureError {
+    fn from(error: AwsError) -> Self {
+        EnsureError::Aws(error)
+    }
+}
+
+/// An IAM client with the calls `tinesaudit_schedule` needs.
+pub struct Roles {
+    client: Client,
+}
+
+fn tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, AwsError> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| AwsError::incomplete(&e.to_string()))
+        })
+        .collect()
+}
+
+impl Roles {
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        Self {
+            client: Client::new(config),
+        }
+    }
+
+    /// The role; `None` when there is none of that name.
+    pub async fn get(&self, name: &str) -> Result<Option<RoleInfo>, AwsError> {
+        let Some(output) = found(
+            call(self.client.get_role().role_name(name).send()).await,
+            NOT_FOUND,
+        )?
+        else {
+            return Ok(None);
+        };
+        let role = output
+            .role()
+            .ok_or_else(|| AwsError::incomplete("the role"))?;
+        Ok(Some(RoleInfo {
+            arn: role.arn().to_owned(),
+            tags: role
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect(),
+        }))
+    }
+
+    /// Creates the role, or takes over one of that name this provider made for `schedule` (left by a
+    /// create that failed half-way, or by a schedule deleted outside Terraform), setting its trust policy
+    /// and tags.
+    pub async fn ensure(
+        &self,
+        spec: &RoleSpec<'_>,
+        schedule: &str,
+    ) -> Result<Ensured, EnsureError> {
+        let created = call(
+            self.client
+                .create_role()
+                .role_name(spec.name)
+                .description(spec.description)
+                .assume_role_policy_document(spec.trust)
+                .set_tags(Some(tags(spec.tags)?))
+                .send(),
+        )
+        .await;
+        match created {
+            Ok(output) => {
+                let role = output
+                    .role()
+                    .ok_or_else(|| AwsError::incomplete("the role"))?;
+                return Ok(Ensured {
+                    arn: role.arn().to_owned(),
+                    created: true,
+                });
+            }
+            Err(e) if e.is("EntityAlreadyExists") => {}
+            Err(e) => return Err(e.into()),
+        }
+        let existing = self
+            .get(spec.name)
+            .await?
+            .ok_or_else(|| AwsError::incomplete("the role it said exists; try again"))?;
+        if !existing.made_for(schedule) {
+            return Err(EnsureError::Foreign { arn: existing.arn });
+        }
+        call(
+            self.client
+                .update_assume_role_policy()
+                .role_name(spec.name)
+                .policy_document(spec.trust)
+                .send(),
+        )
+        .await?;
+        call(
+            self.client
+                .tag_role()
+                .role_name(spec.name)
+                .set_tags(Some(tags(spec.tags)?))
+                .send(),
+        )
+        .await?;
+        Ok(Ensured {
+            arn: existing.arn,
+            created: false,
+        })
+    }
+
+    /// Sets the role's inline policy `policy_name` to `document`.
+    pub async fn put_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<(), AwsError> {
+        call(
+            self.client
+                .put_role_policy()
+                .role_name(role)
+                .policy_name(policy_name)
+                .policy_document(document)
+                .send(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes the role with its inline policies and detaches its managed ones first, as IAM requires. A
+    /// role already gone is not an error.
+    pub async fn delete(&self, name: &str) -> Result<(), AwsError> {
+        let mut inline = Vec::new();
+        let mut pages = self
+            .client
+            .list_role_policies()
+            .role_name(name)
+            .into_paginator()
+            .send();
+        while let Some(page) = quiet(pages.next()).await {
+            let Some(page) = found(page.map_err(AwsError::from_sdk), NOT_FOUND)? else {
+                return Ok(());
+            };
+            inline.extend(page.policy_names().iter().cloned());
+        }
+        for policy in inline {
+            found(
+                call(
+                    self.client
+                        .delete_role_policy()
+                        .role_name(name)
+                        .policy_name(&policy)
+                        .send(),
+                )
+                .await,
+                NOT_FOUND,
+            )?;
+        }
+        let mut attached = Vec::new();
+        let mut pages = self
+            .client
+            .list_attached_role_policies()
+            .role_name(name)
+            .into_paginator()
+            .send();
+        while let Some(page) = quiet(pages.next()).await {
+            let Some(page) = found(page.map_err(AwsError::from_sdk), NOT_FOUND)? else {
+                return Ok(());
+            };
+            attached.extend(
+                page.attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_owned)),
+            );
+        }
+        for policy_arn in attached {
+            found(
+                call(
+                    self.client
+                        .detach_role_policy()
+                        .role_name(name)
+                        .policy_arn(&policy_arn)
+                        .send(),
+                )
+                .await,
+                NOT_FOUND,
+            )?;
+        }
+        found(
+            call(self.client.delete_role().role_name(name).send()).await,
+            NOT_FOUND,
+        )?;
+        Ok(())
+    }
+}
