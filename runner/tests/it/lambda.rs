@@ -1,13 +1,13 @@
-//! Lambda mode: the real binary, started as `bootstrap`, serving a Lambda runtime API.
+//! Lambda mode: the shipped binary (`cargo xtask bundle`, built against Lambda's glibc), started
+//! as `bootstrap`, serving a Lambda runtime API.
 //!
 //! The first tests run it under cargo-lambda's local emulator (`cargo lambda watch
-//! --only-lambda-apis` serves the runtime API without building anything; our prebuilt binary
+//! --only-lambda-apis` serves the runtime API without building anything; the shipped binary
 //! connects to it as the function) and invoke it with `cargo lambda invoke`. The emulator sends
 //! no real deadline and reports errors loosely, so the deadline and error-endpoint details are
 //! checked against a small runtime API written here, which records exactly what was posted.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -20,126 +20,38 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use tines_sim::{Behaviour, Order};
-use tinesaudit_testkit::{ScratchDir, Tools};
+use tinesaudit_testkit::{AwsEmulator, LambdaEmulator, ScratchDir, runner_bootstrap};
 use tokio::sync::mpsc;
 
 use crate::support::{World, assert_exactly_once};
 
-/// A link named `bootstrap` to the runner, as the Lambda custom runtime starts it.
+/// A link named `bootstrap` to the shipped runner, as the Lambda custom runtime starts it.
 fn bootstrap(scratch: &ScratchDir) -> PathBuf {
     let link = scratch.path().join("bootstrap");
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_tinesaudit-runner"), &link).unwrap();
+    std::os::unix::fs::symlink(runner_bootstrap().unwrap(), &link).unwrap();
     link
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `cargo lambda watch --only-lambda-apis`: the runtime API and the invoke endpoint, no build.
-struct Emulator {
-    cargo_lambda: PathBuf,
-    port: u16,
-    process: tokio::process::Child,
-    scratch: ScratchDir,
-}
-
-impl Emulator {
-    async fn start() -> Emulator {
-        let tools = Tools::locate().expect("run `cargo xtask tools` first");
-        let cargo_lambda = tools.root().join("venv/bin/cargo-lambda");
-        assert!(
-            cargo_lambda.is_file(),
-            "{} is missing; run `cargo xtask tools` to install cargo-lambda",
-            cargo_lambda.display()
-        );
-        // The emulator reads a Cargo manifest for its function names, even when it builds
-        // nothing; a package with one binary called `bootstrap` is all it needs.
-        let scratch = ScratchDir::new("lambda-emulator").unwrap();
-        let project = scratch.path().join("function");
-        std::fs::create_dir_all(project.join("src")).unwrap();
-        std::fs::write(
-            project.join("Cargo.toml"),
-            "[package]\nname = \"function\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n\
-             [[bin]]\nname = \"bootstrap\"\npath = \"src/main.rs\"\n",
-        )
-        .unwrap();
-        std::fs::write(project.join("src/main.rs"), "fn main() {}\n").unwrap();
-        let port = free_port();
-        let log = std::fs::File::create(scratch.path().join("emulator.log")).unwrap();
-        let process = tokio::process::Command::new(&cargo_lambda)
-            .args(["lambda", "watch", "--only-lambda-apis", "--ignore-changes"])
-            .args(["--invoke-address", "127.0.0.1", "--invoke-port"])
-            .arg(port.to_string())
-            .current_dir(&project)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .expect("cargo-lambda starts");
-        let emulator = Emulator {
-            cargo_lambda,
-            port,
-            process,
-            scratch,
-        };
-        let started = Instant::now();
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+/// cargo-lambda's emulator, shared with the blocking calls that drive it.
+async fn emulator() -> Arc<LambdaEmulator> {
+    Arc::new(
+        tokio::task::spawn_blocking(LambdaEmulator::start)
             .await
-            .is_err()
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "the emulator did not listen on {port}: {}",
-                emulator.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        emulator
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.scratch.path().join("emulator.log")).unwrap_or_default()
-    }
-
-    /// What the emulator tells a function to set (`AWS_LAMBDA_RUNTIME_API`).
-    fn runtime_api(&self) -> String {
-        format!("http://127.0.0.1:{}/.rt", self.port)
-    }
-
-    /// `cargo lambda invoke`: whether it succeeded, and what it printed.
-    async fn invoke(&self, payload: &str) -> (bool, String) {
-        let output = tokio::time::timeout(
-            Duration::from_secs(120),
-            tokio::process::Command::new(&self.cargo_lambda)
-                .args(["lambda", "invoke", "--invoke-address", "127.0.0.1"])
-                .args(["--invoke-port", &self.port.to_string()])
-                .args(["--data-ascii", payload, "--output-format", "json"])
-                .stdin(Stdio::null())
-                .kill_on_drop(true)
-                .output(),
-        )
-        .await
-        .expect("the invocation ends")
-        .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (output.status.success(), text)
-    }
+            .unwrap()
+            .expect("cargo-lambda's emulator starts (run `cargo xtask tools` first)"),
+    )
 }
 
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.process.start_kill();
-    }
+/// `cargo lambda invoke`: whether it succeeded, and what it printed.
+async fn invoke(emulator: &Arc<LambdaEmulator>, payload: &str) -> (bool, String) {
+    let emulator = Arc::clone(emulator);
+    let payload = payload.to_owned();
+    let invocation =
+        tokio::task::spawn_blocking(move || emulator.invoke(&payload, Duration::from_secs(120)))
+            .await
+            .unwrap()
+            .expect("the invocation ends");
+    (invocation.succeeded, invocation.output)
 }
 
 fn summary_of(output: &str) -> Value {
@@ -150,7 +62,7 @@ fn summary_of(output: &str) -> Value {
 async fn under_cargo_lambda_each_invocation_is_one_sync_and_errors_reach_the_invoker() {
     let world = World::start().await;
     world.seed(1_234, 3_000, 60).await;
-    let emulator = Emulator::start().await;
+    let emulator = emulator().await;
     let scratch = ScratchDir::new("lambda").unwrap();
     let mut function = world
         .command(
@@ -165,28 +77,30 @@ async fn under_cargo_lambda_each_invocation_is_one_sync_and_errors_reach_the_inv
 
     // The event fills in what the environment leaves open (records per object) and cannot
     // move what it sets (the bucket).
-    let (ok, output) = emulator
-        .invoke(r#"{"records_per_object": 500, "bucket": "elsewhere"}"#)
-        .await;
-    assert!(ok, "{output}\n{}", emulator.log());
+    let (ok, output) = invoke(
+        &emulator,
+        r#"{"records_per_object": 500, "bucket": "elsewhere"}"#,
+    )
+    .await;
+    assert!(ok, "{output}");
     let first = summary_of(&output);
     assert_eq!(first["outcome"], "completed", "{output}");
     assert_eq!(first["records"], 1_234);
     assert_eq!(first["objects"], 3, "500 records per object: {output}");
 
     world.seed(100, 50, 30).await;
-    let (ok, output) = emulator.invoke("{}").await;
+    let (ok, output) = invoke(&emulator, "{}").await;
     assert!(ok, "{output}");
     assert_eq!(summary_of(&output)["records"], 100, "{output}");
 
     // A refused setting fails the invocation, and the function goes on serving.
-    let (ok, output) = emulator.invoke(r#"{"page_size": 9000}"#).await;
+    let (ok, output) = invoke(&emulator, r#"{"page_size": 9000}"#).await;
     assert!(!ok, "{output}");
     assert!(
         output.contains("Runner.InvalidConfiguration") && output.contains("page_size"),
         "{output}"
     );
-    let (ok, output) = emulator.invoke("null").await;
+    let (ok, output) = invoke(&emulator, "null").await;
     assert!(ok, "{output}");
     assert_eq!(summary_of(&output)["records"], 0, "{output}");
 
@@ -199,12 +113,84 @@ async fn under_cargo_lambda_each_invocation_is_one_sync_and_errors_reach_the_inv
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warm_function_reads_a_rotated_key_again() {
+    let world = World::start().await;
+    world.seed(200, 3_000, 60).await;
+    let moto = tokio::task::spawn_blocking(AwsEmulator::start)
+        .await
+        .unwrap()
+        .expect("moto starts (run `cargo xtask tools` first)");
+    let secrets = aws_sdk_secretsmanager::Client::new(&moto.sdk_config());
+    let arn = secrets
+        .create_secret()
+        .name("tinesaudit/rotated")
+        .secret_string(&world.key)
+        .send()
+        .await
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
+    let emulator = emulator().await;
+    let scratch = ScratchDir::new("lambda").unwrap();
+    let mut command = world.command(
+        &bootstrap(&scratch),
+        &[
+            ("AWS_LAMBDA_RUNTIME_API", &emulator.runtime_api()),
+            ("TINES_API_KEY_SECRET_ARN", &arn),
+            ("AWS_ENDPOINT_URL_S3", world.s3_server.endpoint_url()),
+            ("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto.endpoint_url()),
+        ],
+    );
+    command
+        .env_remove("TINES_API_KEY")
+        .env_remove("AWS_ENDPOINT_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let mut function = command.spawn().unwrap();
+    let (ok, output) = invoke(&emulator, "{}").await;
+    assert!(ok, "{output}");
+    assert_eq!(summary_of(&output)["records"], 200, "{output}");
+
+    // Rotation as tinesaudit_api_key does it: a new key in the same secret, the old one revoked.
+    let new = world
+        .control(
+            "POST",
+            "/_sim/keys",
+            json!({"kind": "tenant_owner", "name": "pipeline-rotated"}),
+        )
+        .await;
+    secrets
+        .put_secret_value()
+        .secret_id(&arn)
+        .secret_string(new["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    world
+        .control(
+            "DELETE",
+            &format!("/_sim/keys/{}", world.key_id),
+            json!(null),
+        )
+        .await;
+    world.seed(50, 50, 30).await;
+    let (ok, output) = invoke(&emulator, "{}").await;
+    assert!(ok, "the same warm function, with the new key: {output}");
+    assert_eq!(summary_of(&output)["records"], 50, "{output}");
+    assert!(function.try_wait().unwrap().is_none(), "no cold start");
+    function.kill().await.unwrap();
+    assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_cargo_lambda_a_refused_environment_is_an_init_error() {
     let world = World::start().await;
-    let emulator = Emulator::start().await;
+    let emulator = emulator().await;
     let scratch = ScratchDir::new("lambda").unwrap();
     // The emulator hands an init error to the invocation waiting for the function.
-    let invocation = emulator.invoke("{}");
+    let invocation = invoke(&emulator, "{}");
     let function = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
         world
@@ -478,5 +464,4 @@ async fn init_errors_go_to_the_init_error_endpoint_and_end_the_process() {
         String::from_utf8_lossy(&lost.stderr).contains("AWS_LAMBDA_RUNTIME_API"),
         "{lost:?}"
     );
-    assert!(Path::new(env!("CARGO_BIN_EXE_tinesaudit-runner")).is_file());
 }
