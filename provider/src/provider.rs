@@ -135,8 +135,10 @@ impl Provider for TinesAuditProvider {
     fn schema(&self) -> Schema {
         Schema::new()
             .description(
-                "Manages the Tines side of the Tines audit-log pipeline: the API key the pipeline uses \
-                 (kept in AWS Secrets Manager) and the tenant permissions that let it read audit logs.",
+                "Sets up the Tines audit-log pipeline to Google SecOps: the API key the pipeline uses (kept \
+                 in AWS Secrets Manager), the tenant permissions that let it read audit logs, the job file \
+                 the runner reads from S3, and the runner itself on AWS Lambda, invoked by EventBridge \
+                 Scheduler.",
             )
             .attribute(
                 "tenant",
