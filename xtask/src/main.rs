@@ -1,12 +1,14 @@
 //! Project tasks, run as `cargo xtask <task>` (the alias lives in `.cargo/config.toml`).
 
+mod bundle;
 mod cmd;
 mod demo;
 mod test;
 mod tools;
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 use anyhow::{Result, bail};
 
@@ -15,6 +17,7 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   demo    the main job end to end: simulated Tines, local S3, the runner, and what landed
   tools   install the test tools into .tools/ (idempotent; offline after the first run)
+  bundle  build the runner as a Lambda bootstrap (glibc 2.34) and the provider into <target>/dist/
   test    install the tools, then check formatting and lints and run every test";
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn run() -> Result<()> {
         .as_slice()
     {
         ["tools"] => tools::install(&repo).map(drop),
+        ["bundle"] => bundle::run(&repo),
         ["test"] => test::run(&repo),
         ["demo"] => demo::run(&repo),
         ["help" | "-h" | "--help"] => {
@@ -58,4 +62,13 @@ fn run() -> Result<()> {
 fn repo_root() -> PathBuf {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// A nested cargo run in the workspace root, with the cargo that runs xtask (cargo tells the
+/// programs it runs which one it is in `CARGO`).
+fn cargo(repo: &Path) -> Command {
+    let mut command =
+        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo")));
+    command.current_dir(repo);
+    command
 }

@@ -1,0 +1,93 @@
+//! `cargo xtask bundle`: the runner as an AWS Lambda `bootstrap`, and the provider beside it.
+//!
+//! Lambda's `provided.al2023` runtime has glibc 2.34, and a binary linked against a newer glibc
+//! (this machine's, most likely) may not start there. cargo-zigbuild links against the glibc
+//! named in its target (`x86_64-unknown-linux-gnu.2.34`) with the Zig toolchain, both from the
+//! tools' venv. The provider looks for the bootstrap next to its own executable, so both are
+//! copied into `<target dir>/dist/`. Cargo's own incremental builds keep a repeat run cheap.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+
+use crate::{cmd, tools};
+
+/// The triple cargo-zigbuild builds for, with the glibc version to link against as its suffix.
+const ZIG_TARGET: &str = "x86_64-unknown-linux-gnu.2.34";
+/// The same triple as cargo sees it, which names the output folder.
+const TARGET: &str = "x86_64-unknown-linux-gnu";
+/// `[profile.lambda]` in the workspace Cargo.toml.
+const PROFILE: &str = "lambda";
+const RUNNER: &str = "tinesaudit-runner";
+const BOOTSTRAP: &str = "tinesaudit-runner-bootstrap";
+const PROVIDER: &str = "terraform-provider-tinesaudit";
+
+pub fn run(repo: &Path) -> Result<()> {
+    let tools_dir = tools::install(repo)?;
+    build(repo, &tools_dir).map(drop)
+}
+
+/// Builds the bootstrap and the provider, copies both into `dist/`, prints them and returns the
+/// bootstrap's path.
+pub fn build(repo: &Path, tools_dir: &Path) -> Result<PathBuf> {
+    let target_dir = target_dir(repo);
+    let venv_bin = tools_dir.join("venv/bin");
+    let mut runner = Command::new(venv_bin.join("cargo-zigbuild"));
+    runner
+        .current_dir(repo)
+        .args(["zigbuild", "--target", ZIG_TARGET, "--profile", PROFILE])
+        .args(["-p", RUNNER])
+        // cargo-zigbuild runs `python3 -m ziglang` when it can, else a `zig` on PATH; naming the
+        // venv's Python makes it the pinned Zig whatever else is installed.
+        .env("CARGO_ZIGBUILD_PYTHON_PATH", venv_bin.join("python"));
+    println!("building the Lambda bootstrap: {}", cmd::describe(&runner));
+    cmd::run(&mut runner).context("building the runner's Lambda bootstrap failed")?;
+
+    // The provider in the tests' (dev) profile. Not their artifact, though: their build adds the
+    // dev-dependencies' features (tokio's `test-util`), so the tokio-based crates build twice.
+    let mut provider = crate::cargo(repo);
+    provider.args(["build", "-p", PROVIDER]);
+    println!("building the provider: {}", cmd::describe(&provider));
+    cmd::run(&mut provider).context("building the provider failed")?;
+
+    let dist = target_dir.join("dist");
+    fs::create_dir_all(&dist).with_context(|| format!("could not create {}", dist.display()))?;
+    let copies = [
+        (
+            target_dir.join(TARGET).join(PROFILE).join(RUNNER),
+            BOOTSTRAP,
+        ),
+        (target_dir.join("debug").join(PROVIDER), PROVIDER),
+    ];
+    println!("dist:");
+    for (built, name) in copies {
+        let shipped = dist.join(name);
+        copy(&built, &shipped)?;
+        let size = fs::metadata(&shipped)
+            .with_context(|| format!("could not read {}", shipped.display()))?
+            .len();
+        println!(
+            "  {}  {:.1} MiB",
+            shipped.display(),
+            size as f64 / 1_048_576.0
+        );
+    }
+    Ok(dist.join(BOOTSTRAP))
+}
+
+/// The target dir the nested cargo runs use: they start in the repository root, where a relative
+/// `CARGO_TARGET_DIR` is resolved.
+fn target_dir(repo: &Path) -> PathBuf {
+    repo.join(std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into()))
+}
+
+/// Copies through a temporary file renamed into place: a copy onto a file that is running (a
+/// test's function process) fails, and an interrupted copy must never look like a binary.
+fn copy(from: &Path, to: &Path) -> Result<()> {
+    let tmp = to.with_extension("tmp");
+    fs::copy(from, &tmp)
+        .with_context(|| format!("could not copy {} to {}", from.display(), tmp.display()))?;
+    fs::rename(&tmp, to).with_context(|| format!("could not move {} into place", to.display()))
+}
