@@ -18,7 +18,7 @@ tasks:
   demo    the main job end to end: simulated Tines, local S3, the runner, and what landed
   tools   install the test tools into .tools/ (idempotent; offline after the first run)
   bundle  build the runner as a Lambda bootstrap (glibc 2.34) and the provider into <target>/dist/
-  test    install the tools, then check formatting and lints and run every test";
+  test    install the tools, then check formatting and lints, bundle, and run every test";
 
 fn main() -> ExitCode {
     match run() {

@@ -1,22 +1,15 @@
 //! `cargo xtask test`: the one command that checks everything, as CI runs it.
 
-use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use crate::{cmd, tools};
+use crate::{bundle, cmd, tools};
 
 pub fn run(repo: &Path) -> Result<()> {
     let tools_dir = tools::install(repo)?;
-    // Cargo tells the programs it runs which cargo it is; use the same one for the nested runs.
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let cargo = || {
-        let mut command = Command::new(&cargo);
-        command.current_dir(repo);
-        command
-    };
+    let cargo = || crate::cargo(repo);
 
     step("formatting", cargo().args(["fmt", "--all", "--check"]))?;
     step(
@@ -30,6 +23,8 @@ pub fn run(repo: &Path) -> Result<()> {
             "warnings",
         ]),
     )?;
+    println!("==> bundle");
+    let bootstrap = bundle::build(repo, &tools_dir)?;
 
     let mut tests = cargo();
     if cmd::succeeds(cargo().args(["nextest", "--version"])) {
@@ -37,7 +32,10 @@ pub fn run(repo: &Path) -> Result<()> {
     } else {
         tests.args(["test", "--workspace", "--no-fail-fast"]);
     }
-    step("tests", tests.env("TINESAUDIT_TOOLS", &tools_dir))
+    tests
+        .env("TINESAUDIT_TOOLS", &tools_dir)
+        .env("TINESAUDIT_RUNNER_BOOTSTRAP", bootstrap);
+    step("tests", &mut tests)
 }
 
 fn step(name: &str, command: &mut Command) -> Result<()> {
