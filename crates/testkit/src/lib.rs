@@ -1,5 +1,5 @@
-//! Test support: locates the tools that `cargo xtask tools` installs under `.tools/` and runs
-//! servers from there on free loopback ports.
+//! Test support: locates the tools that `cargo xtask tools` installs under `.tools/` and the
+//! artifacts `cargo xtask bundle` ships, and runs servers from there on free loopback ports.
 //!
 //! - [`Tools::locate`] finds the `.tools/` folder.
 //! - [`Tools::terraform_clis`] lists every Terraform CLI to test against, as [`TerraformCli`].
@@ -7,12 +7,14 @@
 //!   writes); [`AwsEmulator::start`] runs moto for the AWS control plane (IAM, Lambda, Scheduler,
 //!   STS), which also speaks S3.
 //!
+//! - [`runner_bootstrap`] is the runner built for AWS Lambda, as shipped (`cargo xtask bundle`).
 //! - [`ScratchDir`] is a temporary folder for a test's files.
 //!
 //! Servers are synchronous to start (about a second) and stop when dropped, so they work the same
 //! from plain and async tests.
 
 mod aws;
+mod dist;
 mod http;
 mod process;
 mod s3;
@@ -20,6 +22,7 @@ mod terraform;
 mod tools;
 
 pub use aws::AwsEmulator;
+pub use dist::runner_bootstrap;
 pub use process::ScratchDir;
 pub use s3::S3Server;
 pub use terraform::{Origin, TerraformCli};
