@@ -1,13 +1,14 @@
-//! Lambda mode: the real binary, started as `bootstrap`, serving a Lambda runtime API.
+//! Lambda mode: the shipped binary (`cargo xtask bundle`, built against Lambda's glibc), started
+//! as `bootstrap`, serving a Lambda runtime API.
 //!
 //! The first tests run it under cargo-lambda's local emulator (`cargo lambda watch
-//! --only-lambda-apis` serves the runtime API without building anything; our prebuilt binary
+//! --only-lambda-apis` serves the runtime API without building anything; the shipped binary
 //! connects to it as the function) and invoke it with `cargo lambda invoke`. The emulator sends
 //! no real deadline and reports errors loosely, so the deadline and error-endpoint details are
 //! checked against a small runtime API written here, which records exactly what was posted.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -20,15 +21,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use tines_sim::{Behaviour, Order};
-use tinesaudit_testkit::{ScratchDir, Tools};
+use tinesaudit_testkit::{ScratchDir, Tools, runner_bootstrap};
 use tokio::sync::mpsc;
 
 use crate::support::{World, assert_exactly_once};
 
-/// A link named `bootstrap` to the runner, as the Lambda custom runtime starts it.
+/// A link named `bootstrap` to the shipped runner, as the Lambda custom runtime starts it.
 fn bootstrap(scratch: &ScratchDir) -> PathBuf {
     let link = scratch.path().join("bootstrap");
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_tinesaudit-runner"), &link).unwrap();
+    std::os::unix::fs::symlink(runner_bootstrap().unwrap(), &link).unwrap();
     link
 }
 
@@ -478,5 +479,4 @@ async fn init_errors_go_to_the_init_error_endpoint_and_end_the_process() {
         String::from_utf8_lossy(&lost.stderr).contains("AWS_LAMBDA_RUNTIME_API"),
         "{lost:?}"
     );
-    assert!(Path::new(env!("CARGO_BIN_EXE_tinesaudit-runner")).is_file());
 }
