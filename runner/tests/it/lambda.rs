@@ -120,11 +120,19 @@ async fn a_warm_function_reads_a_rotated_key_again() {
         .await
         .unwrap()
         .expect("moto starts (run `cargo xtask tools` first)");
+    // The pipeline's own key (the world's key stays for reading Tines back at the end).
+    let first = world
+        .control(
+            "POST",
+            "/_sim/keys",
+            json!({"kind": "tenant_owner", "name": "pipeline-first"}),
+        )
+        .await;
     let secrets = aws_sdk_secretsmanager::Client::new(&moto.sdk_config());
     let arn = secrets
         .create_secret()
         .name("tinesaudit/rotated")
-        .secret_string(&world.key)
+        .secret_string(first["token"].as_str().unwrap())
         .send()
         .await
         .unwrap()
@@ -158,7 +166,7 @@ async fn a_warm_function_reads_a_rotated_key_again() {
         .control(
             "POST",
             "/_sim/keys",
-            json!({"kind": "tenant_owner", "name": "pipeline-rotated"}),
+            json!({"kind": "tenant_owner", "name": "pipeline-second"}),
         )
         .await;
     secrets
@@ -168,12 +176,9 @@ async fn a_warm_function_reads_a_rotated_key_again() {
         .send()
         .await
         .unwrap();
+    let first_id = first["id"].as_u64().unwrap();
     world
-        .control(
-            "DELETE",
-            &format!("/_sim/keys/{}", world.key_id),
-            json!(null),
-        )
+        .control("DELETE", &format!("/_sim/keys/{first_id}"), json!(null))
         .await;
     world.seed(50, 50, 30).await;
     let (ok, output) = invoke(&emulator, "{}").await;

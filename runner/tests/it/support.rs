@@ -21,8 +21,6 @@ pub struct World {
     pub s3: aws_sdk_s3::Client,
     pub http: reqwest::Client,
     pub key: String,
-    /// The key's id in the simulator, to revoke it.
-    pub key_id: u64,
 }
 
 /// The result of one runner process.
@@ -57,7 +55,6 @@ impl World {
             s3,
             http,
             key: String::new(),
-            key_id: 0,
         };
         let key = world
             .control(
@@ -68,7 +65,6 @@ impl World {
             .await;
         World {
             key: key["token"].as_str().unwrap().to_owned(),
-            key_id: key["id"].as_u64().unwrap(),
             ..world
         }
     }
