@@ -207,11 +207,41 @@ impl Resource for ApiKeyResource {
     }
 
     async fn create(&self, request: CreateRequest, response: &mut CreateResponse) {
-        self.create_checked(request, response).await;
-        // Nothing was made, or nothing Terraform could track: record nothing.
-        if response.diagnostics.has_error() {
-            response.state.remove();
-        }
+        let diags = &mut response.diagnostics;
+        let Some(clients) = configured(&self.clients, diags) else {
+            return;
+        };
+        let Some(plan) = request.plan.get::<ApiKeyModel>(diags) else {
+            return;
+        };
+        let Some((secret, attribute)) = configured_secret(&request.config, diags) else {
+            return diags.error(
+                "Missing secret",
+                "Set secret_wo (Terraform 1.11+) or secret to the key's secret.",
+            );
+        };
+        let Some(tines) = clients.tines(diags) else {
+            return;
+        };
+        let Some(can_read) = check_new_key(tines, &secret, attribute, diags).await else {
+            return;
+        };
+        let user_id = find_user_id(tines, &plan.name, diags).await;
+        let Some(store) = clients.secrets(diags).await else {
+            return;
+        };
+        let Some(arn) = store_new_secret(&store, &plan, &secret, diags).await else {
+            return;
+        };
+        tracing::debug!(secret_arn = %arn, key = %plan.name, "stored the Tines API key in Secrets Manager");
+        let state = ApiKeyModel {
+            id: Known::Value(arn.clone()),
+            secret_arn: Known::Value(arn),
+            user_id: Known::Value(user_id),
+            can_read_audit_logs: Known::Value(can_read),
+            ..plan
+        };
+        response.state.set(&state, &mut response.diagnostics);
     }
 
     async fn read(&self, request: ReadRequest, response: &mut ReadResponse) {
@@ -429,46 +459,6 @@ impl Resource for ApiKeyResource {
             .import_state()
             .validate_config()
             .modify_plan()
-    }
-}
-
-impl ApiKeyResource {
-    async fn create_checked(&self, request: CreateRequest, response: &mut CreateResponse) {
-        let diags = &mut response.diagnostics;
-        let Some(clients) = configured(&self.clients, diags) else {
-            return;
-        };
-        let Some(plan) = request.plan.get::<ApiKeyModel>(diags) else {
-            return;
-        };
-        let Some((secret, attribute)) = configured_secret(&request.config, diags) else {
-            return diags.error(
-                "Missing secret",
-                "Set secret_wo (Terraform 1.11+) or secret to the key's secret.",
-            );
-        };
-        let Some(tines) = clients.tines(diags) else {
-            return;
-        };
-        let Some(can_read) = check_new_key(tines, &secret, attribute, diags).await else {
-            return;
-        };
-        let user_id = find_user_id(tines, &plan.name, diags).await;
-        let Some(store) = clients.secrets(diags).await else {
-            return;
-        };
-        let Some(arn) = store_new_secret(&store, &plan, &secret, diags).await else {
-            return;
-        };
-        tracing::debug!(secret_arn = %arn, key = %plan.name, "stored the Tines API key in Secrets Manager");
-        let state = ApiKeyModel {
-            id: Known::Value(arn.clone()),
-            secret_arn: Known::Value(arn),
-            user_id: Known::Value(user_id),
-            can_read_audit_logs: Known::Value(can_read),
-            ..plan
-        };
-        response.state.set(&state, &mut response.diagnostics);
     }
 }
 

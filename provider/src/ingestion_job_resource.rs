@@ -503,10 +503,6 @@ impl Resource for IngestionJobResource {
             &mut response.diagnostics,
         )
         .await;
-        // Nothing was written: record nothing.
-        if response.diagnostics.has_error() {
-            response.state.remove();
-        }
     }
 
     async fn read(&self, request: ReadRequest, response: &mut ReadResponse) {

@@ -377,10 +377,9 @@ impl Resource for ScheduleResource {
             },
             None => None,
         };
-        match deployed {
-            Some(state) => response.state.set(&state, &mut response.diagnostics),
-            // What was made stays for the next create to take over; Terraform records nothing.
-            None => response.state.remove(),
+        // Without a state, what was made stays for the next create to take over; Terraform records nothing.
+        if let Some(state) = deployed {
+            response.state.set(&state, &mut response.diagnostics);
         }
     }
 

@@ -131,11 +131,29 @@ impl Resource for TenantPermissionsResource {
     }
 
     async fn create(&self, request: CreateRequest, response: &mut CreateResponse) {
-        self.create_checked(request, response).await;
-        // Nothing was made, or nothing Terraform could track: record nothing.
-        if response.diagnostics.has_error() {
-            response.state.remove();
+        let diags = &mut response.diagnostics;
+        let Some(clients) = configured(&self.clients, diags) else {
+            return;
+        };
+        let Some(plan) = request.plan.get::<TenantPermissionsModel>(diags) else {
+            return;
+        };
+        let Some(user_id) = user_id(plan.user_id, diags) else {
+            return;
+        };
+        let change = Change {
+            previously_managed: &BTreeSet::new(),
+            managed: &plan.permissions,
+            authoritative: plan.authoritative,
+        };
+        if !apply_change(clients, user_id, &change, diags).await {
+            return;
         }
+        let state = TenantPermissionsModel {
+            id: Known::Value(resource_id(user_id, &plan.permissions, plan.authoritative)),
+            ..plan
+        };
+        response.state.set(&state, &mut response.diagnostics);
     }
 
     async fn read(&self, request: ReadRequest, response: &mut ReadResponse) {
@@ -264,34 +282,6 @@ impl Resource for TenantPermissionsResource {
 
     fn capabilities(capabilities: Capabilities<Self>) -> Capabilities<Self> {
         capabilities.configure().import_state().modify_plan()
-    }
-}
-
-impl TenantPermissionsResource {
-    async fn create_checked(&self, request: CreateRequest, response: &mut CreateResponse) {
-        let diags = &mut response.diagnostics;
-        let Some(clients) = configured(&self.clients, diags) else {
-            return;
-        };
-        let Some(plan) = request.plan.get::<TenantPermissionsModel>(diags) else {
-            return;
-        };
-        let Some(user_id) = user_id(plan.user_id, diags) else {
-            return;
-        };
-        let change = Change {
-            previously_managed: &BTreeSet::new(),
-            managed: &plan.permissions,
-            authoritative: plan.authoritative,
-        };
-        if !apply_change(clients, user_id, &change, diags).await {
-            return;
-        }
-        let state = TenantPermissionsModel {
-            id: Known::Value(resource_id(user_id, &plan.permissions, plan.authoritative)),
-            ..plan
-        };
-        response.state.set(&state, &mut response.diagnostics);
     }
 }
 

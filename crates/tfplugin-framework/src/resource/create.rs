@@ -19,7 +19,8 @@ pub struct CreateResponse {
     pub state: SchemaValue,
     /// Starts as the private data planned (empty unless the plan set some).
     pub private: Private,
-    /// Errors leave the new state as returned (a partly created object is still tracked); with an error and
-    /// a null state, nothing is recorded.
+    /// Errors leave the new state as returned when the resource recorded an object (a partly created
+    /// object is still tracked, as tainted); with an error and a state that is null, still the plan, or
+    /// still holding unknowns, nothing is recorded.
     pub diagnostics: Diagnostics,
 }

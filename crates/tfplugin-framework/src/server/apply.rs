@@ -86,8 +86,16 @@ impl<P: Provider> FrameworkServer<P> {
                 plan: planned.clone(),
             };
             instance.create(request, &mut response).await;
+            let failed = response.diagnostics.has_error();
             diags.extend(response.diagnostics);
-            (response.state.into_value(), response.private)
+            let state = response.state.into_value();
+            // A failed create that left the plan as it was, or unknowns in it, made nothing Terraform
+            // could track: record nothing, rather than the plan or an error about unknown values.
+            if failed && (!state.is_wholly_known() || state == *planned.value()) {
+                (Value::Null, response.private)
+            } else {
+                (state, response.private)
+            }
         } else {
             let mut response = UpdateResponse {
                 state: planned.clone(),

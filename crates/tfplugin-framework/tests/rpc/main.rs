@@ -11,6 +11,7 @@ mod store;
 #[path = "../../examples/testprovider/thing.rs"]
 mod thing;
 
+mod failed_create;
 mod lifecycle;
 mod misbehaving;
 mod nested;
