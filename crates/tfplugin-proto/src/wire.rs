@@ -23,3 +23,30 @@ pub use crate::generated::tfplugin6::{
 };
 /// `google.protobuf.Timestamp`, used for ephemeral resources' `renew_at`.
 pub use prost_types::Timestamp;
+
+impl Diagnostic {
+    pub fn is_error(&self) -> bool {
+        self.severity == diagnostic::Severity::Error as i32
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == diagnostic::Severity::Warning as i32
+    }
+}
+
+/// Terraform's notation: `name`, `rules[0].port`, `tags["protect"]`; empty for the root.
+impl std::fmt::Display for AttributePath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use attribute_path::step::Selector;
+        for (index, step) in self.steps.iter().enumerate() {
+            match &step.selector {
+                Some(Selector::AttributeName(name)) if index == 0 => f.write_str(name)?,
+                Some(Selector::AttributeName(name)) => write!(f, ".{name}")?,
+                Some(Selector::ElementKeyString(key)) => write!(f, "[{key:?}]")?,
+                Some(Selector::ElementKeyInt(i)) => write!(f, "[{i}]")?,
+                None => {}
+            }
+        }
+        Ok(())
+    }
+}

@@ -29,10 +29,10 @@ use tfplugin_framework::FrameworkServer;
 use tfplugin_proto::ProviderServer;
 use tfplugin_proto::value::{Number, Type, Value};
 use tfplugin_proto::wire::{
-    ClientCapabilities, Diagnostic, DynamicValue, apply_resource_change, attribute_path,
-    configure_provider, diagnostic, get_provider_schema, import_resource_state,
-    plan_resource_change, read_data_source, read_resource, schema, validate_data_resource_config,
-    validate_provider_config, validate_resource_config,
+    ClientCapabilities, Diagnostic, DynamicValue, apply_resource_change, configure_provider,
+    get_provider_schema, import_resource_state, plan_resource_change, read_data_source,
+    read_resource, schema, validate_data_resource_config, validate_provider_config,
+    validate_resource_config,
 };
 use tinesaudit_provider::TinesAuditProvider;
 use tinesaudit_testkit::{AwsEmulator, S3Server};
@@ -545,17 +545,11 @@ pub fn modern_client() -> Option<ClientCapabilities> {
 }
 
 pub fn errors(diagnostics: &[Diagnostic]) -> Vec<&Diagnostic> {
-    diagnostics
-        .iter()
-        .filter(|d| d.severity == diagnostic::Severity::Error as i32)
-        .collect()
+    diagnostics.iter().filter(|d| d.is_error()).collect()
 }
 
 pub fn warnings(diagnostics: &[Diagnostic]) -> Vec<&Diagnostic> {
-    diagnostics
-        .iter()
-        .filter(|d| d.severity == diagnostic::Severity::Warning as i32)
-        .collect()
+    diagnostics.iter().filter(|d| d.is_warning()).collect()
 }
 
 pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
@@ -571,25 +565,10 @@ pub fn assert_no_errors(diagnostics: &[Diagnostic]) {
 
 /// A diagnostic's attribute path in Terraform's notation, e.g. `permissions`.
 pub fn path_of(d: &Diagnostic) -> String {
-    let mut out = String::new();
-    for step in d.attribute.iter().flat_map(|p| &p.steps) {
-        match &step.selector {
-            Some(attribute_path::step::Selector::AttributeName(name)) if out.is_empty() => {
-                out.push_str(name)
-            }
-            Some(attribute_path::step::Selector::AttributeName(name)) => {
-                out.push_str(&format!(".{name}"))
-            }
-            Some(attribute_path::step::Selector::ElementKeyString(key)) => {
-                out.push_str(&format!("[{key:?}]"))
-            }
-            Some(attribute_path::step::Selector::ElementKeyInt(i)) => {
-                out.push_str(&format!("[{i}]"))
-            }
-            None => {}
-        }
-    }
-    out
+    d.attribute
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default()
 }
 
 /// Every diagnostic as one string, for `contains` checks.

@@ -28,8 +28,8 @@ use tfplugin_framework::{FrameworkServer, Resource};
 use tfplugin_proto::ProviderServer;
 use tfplugin_proto::value::{Number, Type, Value};
 use tfplugin_proto::wire::{
-    ClientCapabilities, Diagnostic, DynamicValue, apply_resource_change, attribute_path,
-    configure_provider, diagnostic, plan_resource_change,
+    ClientCapabilities, Diagnostic, DynamicValue, apply_resource_change, configure_provider,
+    plan_resource_change,
 };
 
 use crate::provider::TestProvider;
@@ -190,10 +190,7 @@ pub async fn converge(env: &Env, prior: &Value, config: &Value) -> Value {
 }
 
 pub fn errors(diagnostics: &[Diagnostic]) -> Vec<&Diagnostic> {
-    diagnostics
-        .iter()
-        .filter(|d| d.severity == diagnostic::Severity::Error as i32)
-        .collect()
+    diagnostics.iter().filter(|d| d.is_error()).collect()
 }
 
 pub fn assert_no_errors(diagnostics: &[Diagnostic]) {
@@ -205,23 +202,8 @@ pub fn assert_no_errors(diagnostics: &[Diagnostic]) {
 
 /// A diagnostic's attribute path in Terraform's notation, e.g. `tags["protect"]`.
 pub fn path_of(d: &Diagnostic) -> String {
-    let mut out = String::new();
-    for step in d.attribute.iter().flat_map(|p| &p.steps) {
-        match &step.selector {
-            Some(attribute_path::step::Selector::AttributeName(name)) if out.is_empty() => {
-                out.push_str(name)
-            }
-            Some(attribute_path::step::Selector::AttributeName(name)) => {
-                out.push_str(&format!(".{name}"))
-            }
-            Some(attribute_path::step::Selector::ElementKeyString(key)) => {
-                out.push_str(&format!("[{key:?}]"))
-            }
-            Some(attribute_path::step::Selector::ElementKeyInt(i)) => {
-                out.push_str(&format!("[{i}]"))
-            }
-            None => {}
-        }
-    }
-    out
+    d.attribute
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default()
 }
