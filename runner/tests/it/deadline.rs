@@ -22,9 +22,7 @@ async fn a_run_out_of_time_ends_partial_and_a_rerun_delivers_the_rest_exactly_on
         .await;
         world.seed(3_000, 3_000, 60).await;
         world
-            .control(
-                "PUT",
-                "/_sim/faults",
+            .set_faults(
                 json!([{"kind": "latency", "millis": 2_000, "path_prefix": "/api/v1/audit_logs"}]),
             )
             .await;
@@ -61,7 +59,7 @@ async fn a_run_out_of_time_ends_partial_and_a_rerun_delivers_the_rest_exactly_on
             !state["window_end"].is_null(),
             "the window stays in flight for the next run: {state}"
         );
-        world.control("DELETE", "/_sim/faults", json!(null)).await;
+        world.clear_faults().await;
         assert_checkpoint_matches_delivery(&state, &delivered, &world).await;
 
         let rerun = world.sync(&env).await;

@@ -155,15 +155,10 @@ async fn ten_percent_5xx_and_ten_percent_429_still_deliver_everything_once() {
     let world = World::start().await;
     world.seed(8_000, 3_000, 60).await;
     world
-        .control(
-            "PUT",
-            "/_sim/faults",
-            json!([
+        .set_faults(json!([
                 {"kind": "server_error", "ratio": 0.1, "path_prefix": "/api/v1/audit_logs"},
                 {"kind": "rate_limit", "ratio": 0.1, "retry_after_seconds": 1, "path_prefix": "/api/v1/audit_logs"}
-            ]),
-        )
-        .await;
+            ])).await;
     let run = world.sync(&[("HTTP_RETRIES", "10")]).await;
     assert_eq!(
         run.summary["outcome"], "completed",
@@ -179,7 +174,7 @@ async fn ten_percent_5xx_and_ten_percent_429_still_deliver_everything_once() {
         stats["responses"]["503"].as_u64().unwrap_or(0) > 0,
         "5xx were injected: {stats}"
     );
-    world.control("DELETE", "/_sim/faults", json!(null)).await;
+    world.clear_faults().await;
     assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
 }
 
@@ -189,11 +184,7 @@ async fn an_s3_outage_mid_run_fails_clearly_without_moving_the_checkpoint_past_w
     world.seed(40_000, 3_000, 60).await;
     // Slow pages, so that the outage lands in the middle of the run.
     world
-        .control(
-            "PUT",
-            "/_sim/faults",
-            json!([{"kind": "latency", "millis": 100}]),
-        )
+        .set_faults(json!([{"kind": "latency", "millis": 100}]))
         .await;
     let env = [
         ("RECORDS_PER_OBJECT", "1000"),
@@ -221,7 +212,7 @@ async fn an_s3_outage_mid_run_fails_clearly_without_moving_the_checkpoint_past_w
     );
 
     world.s3_server.restart().unwrap();
-    world.control("DELETE", "/_sim/faults", json!(null)).await;
+    world.clear_faults().await;
     let (state, _) = world.state().await;
     let at: Timestamp = state["position"]["created_at"]
         .as_str()
@@ -258,11 +249,7 @@ async fn records_committed_late_inside_the_window_during_a_run_are_not_skipped()
     let world = World::start().await;
     world.seed(20_000, 3_000, 200).await;
     world
-        .control(
-            "PUT",
-            "/_sim/faults",
-            json!([{"kind": "latency", "millis": 100}]),
-        )
+        .set_faults(json!([{"kind": "latency", "millis": 100}]))
         .await;
     let env = [
         ("CONCURRENCY", "2"),
@@ -291,7 +278,7 @@ async fn records_committed_late_inside_the_window_during_a_run_are_not_skipped()
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    world.control("DELETE", "/_sim/faults", json!(null)).await;
+    world.clear_faults().await;
     sync_until_completed(&world, &[]).await;
     assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
 }

@@ -393,9 +393,7 @@ async fn the_invocation_deadline_bounds_the_run_and_failures_go_to_the_error_end
     // Pages that take 2 s each and 5 s left: the run stops at 4 s (a fifth kept as margin)
     // and answers before Lambda would kill it.
     world
-        .control(
-            "PUT",
-            "/_sim/faults",
+        .set_faults(
             json!([{"kind": "latency", "millis": 2_000, "path_prefix": "/api/v1/audit_logs"}]),
         )
         .await;
@@ -413,7 +411,7 @@ async fn the_invocation_deadline_bounds_the_run_and_failures_go_to_the_error_end
         took < Duration::from_secs(5),
         "answered within the invocation's time: {took:?}"
     );
-    world.control("DELETE", "/_sim/faults", json!(null)).await;
+    world.clear_faults().await;
 
     runtime
         .invoke("rest", 60.0, json!({"api_key": world.key}))

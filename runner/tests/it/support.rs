@@ -87,6 +87,15 @@ impl World {
     }
 
     /// Seeds `count` records spread over the seconds `from_ago..to_ago` before now.
+    /// Replaces the simulator's faults with `faults` (a JSON array of the control API's fault objects).
+    pub async fn set_faults(&self, faults: Value) {
+        self.control("PUT", "/_sim/faults", faults).await;
+    }
+
+    pub async fn clear_faults(&self) {
+        self.control("DELETE", "/_sim/faults", json!(null)).await;
+    }
+
     pub async fn seed(&self, count: u64, from_ago: i64, to_ago: i64) {
         let now = Timestamp::now();
         let from = now - SignedDuration::from_secs(from_ago);

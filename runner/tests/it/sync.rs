@@ -172,15 +172,11 @@ async fn transient_tines_failures_are_retried_without_loss_or_repeats() {
     let world = World::start().await;
     world.seed(6_000, 3_000, 60).await;
     world
-        .control(
-            "PUT",
-            "/_sim/faults",
-            json!([
-                {"kind": "server_error", "ratio": 0.2, "path_prefix": "/api/v1/audit_logs"},
-                {"kind": "truncate", "ratio": 0.1, "path_prefix": "/api/v1/audit_logs"},
-                {"kind": "reset", "ratio": 0.1, "path_prefix": "/api/v1/audit_logs"}
-            ]),
-        )
+        .set_faults(json!([
+            {"kind": "server_error", "ratio": 0.2, "path_prefix": "/api/v1/audit_logs"},
+            {"kind": "truncate", "ratio": 0.1, "path_prefix": "/api/v1/audit_logs"},
+            {"kind": "reset", "ratio": 0.1, "path_prefix": "/api/v1/audit_logs"}
+        ]))
         .await;
     let run = world
         .sync(&[("PAGE_SIZE", "200"), ("HTTP_RETRIES", "8")])
@@ -190,7 +186,7 @@ async fn transient_tines_failures_are_retried_without_loss_or_repeats() {
         "{}\n{}",
         run.stdout, run.stderr
     );
-    world.control("DELETE", "/_sim/faults", json!(null)).await;
+    world.clear_faults().await;
     assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
 }
 
@@ -199,11 +195,7 @@ async fn a_failing_tines_stops_the_run_without_moving_the_checkpoint() {
     let world = World::start().await;
     world.seed(100, 3_000, 60).await;
     world
-        .control(
-            "PUT",
-            "/_sim/faults",
-            json!([{"kind": "server_error", "status": 502}]),
-        )
+        .set_faults(json!([{"kind": "server_error", "status": 502}]))
         .await;
     let run = world.sync(&[("HTTP_RETRIES", "1")]).await;
     assert_eq!(run.code, 1, "{}", run.stdout);
@@ -214,7 +206,7 @@ async fn a_failing_tines_stops_the_run_without_moving_the_checkpoint() {
         run.stdout
     );
     assert!(world.objects().await.is_empty());
-    world.control("DELETE", "/_sim/faults", json!(null)).await;
+    world.clear_faults().await;
     let run = world.sync(&[]).await;
     assert_eq!(run.summary["records"], 100, "{}", run.stdout);
 }
