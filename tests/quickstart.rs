@@ -214,7 +214,8 @@ impl Quickstart {
     }
 
     /// What the schedule points at, read back from AWS: the function, its environment and package hash,
-    /// and the input the schedule sends.
+    /// and the input the schedule sends. Fails unless the deployed package is the one the provider builds
+    /// from the dist folder's bootstrap, which [`Self::scheduled_run`] then runs.
     pub async fn deployed(&self) -> Result<Deployed> {
         let config = self.aws.sdk_config();
         let scheduler = aws_sdk_scheduler::Client::new(&config);
@@ -225,7 +226,7 @@ impl Quickstart {
             .function_name(target.arn())
             .send()
             .await?;
-        Ok(Deployed {
+        let deployed = Deployed {
             schedule_expression: schedule
                 .schedule_expression()
                 .unwrap_or_default()
@@ -249,11 +250,19 @@ impl Quickstart {
                 .and_then(|env| env.variables())
                 .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                 .unwrap_or_default(),
-        })
+        };
+        let local = self.local_package_sha256().await?;
+        ensure!(
+            local == deployed.code_sha256,
+            "the deployed package ({}) is not the one built from {} ({local})",
+            deployed.code_sha256,
+            self.bootstrap().display()
+        );
+        Ok(deployed)
     }
 
     /// The SHA-256 (hex) of the deployment package the provider builds from the dist folder's bootstrap.
-    pub async fn local_package_sha256(&self) -> Result<String> {
+    async fn local_package_sha256(&self) -> Result<String> {
         let package = RunnerPackages::from_file(self.bootstrap())
             .load()
             .await
@@ -265,17 +274,10 @@ impl Quickstart {
         self.dist.join(BOOTSTRAP_FILE_NAME)
     }
 
-    /// One scheduled invocation: the dist folder's `bootstrap` (whose package hash matches the deployed
-    /// one) started as Lambda starts it, with the function's environment, under a runtime API emulator,
-    /// invoked with the schedule's input. Returns the runner's summary.
+    /// One scheduled invocation: the dist folder's `bootstrap` (checked by [`Self::deployed`] to be the
+    /// deployed package) started as Lambda starts it, with the function's environment, under a runtime API
+    /// emulator, invoked with the schedule's input. Returns the runner's summary.
     pub async fn scheduled_run(&self, deployed: &Deployed) -> Result<Value> {
-        let local = self.local_package_sha256().await?;
-        ensure!(
-            local == deployed.code_sha256,
-            "the deployed package ({}) is not the one built from {} ({local})",
-            deployed.code_sha256,
-            self.bootstrap().display()
-        );
         let emulator = tokio::task::spawn_blocking(LambdaEmulator::start).await??;
         let mut function = tokio::process::Command::new(self.bootstrap());
         function
