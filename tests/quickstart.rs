@@ -40,17 +40,13 @@ impl Quickstart {
     /// an empty bucket, and the example copied into a scratch folder.
     pub async fn start(records: u64, arrivals_per_second: u64) -> Result<Quickstart> {
         let tools = Tools::locate()?;
-        let terraform = tools
-            .terraform_clis()?
-            .into_iter()
-            .filter(|cli| cli.at_least(1, 11))
-            .max_by_key(|cli| {
-                cli.version
-                    .split('.')
-                    .map(|part| part.parse::<u64>().unwrap_or(0))
-                    .collect::<Vec<_>>()
-            })
-            .context("the quickstart needs Terraform 1.11 or later (write-only attributes); run `cargo xtask tools`")?;
+        let terraform = tools.newest_terraform_cli()?;
+        ensure!(
+            terraform.at_least(1, 11),
+            "the quickstart needs Terraform 1.11 or later (write-only attributes), the newest here is {}; run \
+             `cargo xtask tools`",
+            terraform.version
+        );
         let bootstrap = tinesaudit_testkit::runner_bootstrap()?;
         let dist = bootstrap
             .parent()
@@ -308,14 +304,10 @@ impl Quickstart {
             .with_context(|| format!("not a summary: {}", invocation.output))
     }
 
-    /// `tinesaudit-runner verify` over `from..to` with the pipeline's key: S3 against Tines.
-    pub fn verify(
-        &self,
-        runner: &Path,
-        from: jiff::Timestamp,
-        to: jiff::Timestamp,
-    ) -> Result<Value> {
-        let output = Command::new(runner)
+    /// `tinesaudit-runner verify` over `from..to` with the pipeline's key: S3 against Tines, run by the
+    /// shipped runner (a subcommand makes the bootstrap an ordinary command line).
+    pub fn verify(&self, from: jiff::Timestamp, to: jiff::Timestamp) -> Result<Value> {
+        let output = Command::new(self.bootstrap())
             .args([
                 "verify",
                 "--from",

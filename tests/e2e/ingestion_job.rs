@@ -187,39 +187,6 @@ resource "tinesaudit_ingestion_job" "secops" {{
     }
 }
 
-/// The `tinesaudit-runner` binary, built now: Cargo builds the binaries of the package under test only, and
-/// a test must not run a stale one. A no-op when it is fresh.
-fn runner_binary() -> Result<PathBuf> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "--package",
-            "tinesaudit-runner",
-            "--bin",
-            "tinesaudit-runner",
-            "--message-format=json",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .context("running cargo build")?;
-    ensure!(
-        output.status.success(),
-        "cargo build -p tinesaudit-runner failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .find_map(|message| {
-            (message["target"]["name"] == "tinesaudit-runner")
-                .then(|| message["executable"].as_str().map(PathBuf::from))
-                .flatten()
-        })
-        .context("cargo named no tinesaudit-runner executable")
-}
-
 /// The job file as the runner's settings code reads it: refused keys or values fail here, and the values
 /// must be the ones configured.
 fn runner_accepts(job_file: &[u8], arn: &str, tenant: &str) -> Result<()> {
@@ -267,18 +234,10 @@ fn runner_accepts(job_file: &[u8], arn: &str, tenant: &str) -> Result<()> {
 
 #[test]
 fn the_runner_syncs_with_the_job_file_the_provider_wrote() -> Result<()> {
-    let runner = runner_binary()?;
+    // The runner as shipped (`cargo xtask bundle`): Cargo builds only the tested package's binaries.
+    let runner = tinesaudit_testkit::runner_bootstrap()?;
     let world = Arc::new(World::start()?);
-    let newest = Tools::locate()?
-        .terraform_clis()?
-        .into_iter()
-        .max_by_key(|cli| {
-            cli.version
-                .split('.')
-                .map(|part| part.parse::<u64>().unwrap_or(0))
-                .collect::<Vec<_>>()
-        })
-        .context("no Terraform CLI")?;
+    let newest = Tools::locate()?.newest_terraform_cli()?;
     let (access_key, secret_key) = (
         world.s3_server.access_key().to_owned(),
         world.s3_server.secret_key().to_owned(),

@@ -10,9 +10,7 @@
 //!    the provider) and environment, invoked with the schedule's input under a Lambda runtime emulator.
 //! 5. `tinesaudit-runner verify`: every record in S3 exactly once. Then what landed.
 
-use std::path::PathBuf;
-
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use tinesaudit_e2e::quickstart::{BUCKET, Quickstart};
 
 #[tokio::main]
@@ -86,7 +84,6 @@ async fn main() -> Result<()> {
 
     println!("==> tinesaudit-runner verify: S3 against Tines, for the window synced");
     let report = quickstart.verify(
-        &sibling_binary("tinesaudit-runner")?,
         started - jiff::SignedDuration::from_hours(8),
         jiff::Timestamp::now() - jiff::SignedDuration::from_secs(120),
     )?;
@@ -120,21 +117,4 @@ async fn main() -> Result<()> {
         bail!("verify found differences");
     }
     Ok(())
-}
-
-/// A binary built into the same target folder as this example (`target/debug/`).
-fn sibling_binary(name: &str) -> Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let path = exe
-        .parent()
-        .and_then(|examples| examples.parent())
-        .map(|dir| dir.join(name))
-        .context("cannot find the target folder")?;
-    if !path.is_file() {
-        bail!(
-            "{} is missing; build it with `cargo build -p {name}`",
-            path.display()
-        );
-    }
-    Ok(path)
 }

@@ -10,10 +10,6 @@ pub fn run(repo: &Path) -> Result<()> {
     let tools_dir = tools::install(repo)?;
     // What ships: the provider and the runner's Lambda bootstrap beside it, which the demo deploys.
     let bootstrap = bundle::build(repo, &tools_dir)?;
-    // The runner for the host, for `verify`.
-    let mut runner = crate::cargo(repo);
-    runner.args(["build", "--quiet", "-p", "tinesaudit-runner"]);
-    cmd::run(&mut runner).context("building the runner failed")?;
     let mut demo = crate::cargo(repo);
     demo.args([
         "run",

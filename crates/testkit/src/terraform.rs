@@ -46,12 +46,15 @@ impl TerraformCli {
 
     /// Whether this CLI is at least `major.minor` (for features such as `terraform_data`, 1.4).
     pub fn at_least(&self, major: u64, minor: u64) -> bool {
-        let mut parts = self
-            .version
+        self.version_numbers().as_slice() >= [major, minor].as_slice()
+    }
+
+    /// The version's numbers, e.g. `[1, 15, 5]`, for ordering CLIs.
+    pub(crate) fn version_numbers(&self) -> Vec<u64> {
+        self.version
             .split('.')
-            .map(|part| part.parse::<u64>().unwrap_or(0));
-        let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-        found >= (major, minor)
+            .map(|part| part.parse::<u64>().unwrap_or(0))
+            .collect()
     }
 
     pub(crate) fn probe(path: PathBuf, origin: Origin) -> Result<TerraformCli> {

@@ -1,7 +1,7 @@
 use std::env;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::terraform::{self, TerraformCli};
 
@@ -80,6 +80,14 @@ impl Tools {
             }
         }
         Ok(clis)
+    }
+
+    /// The newest of [`Tools::terraform_clis`], for scenarios that need one CLI with every feature.
+    pub fn newest_terraform_cli(&self) -> Result<TerraformCli> {
+        self.terraform_clis()?
+            .into_iter()
+            .max_by_key(TerraformCli::version_numbers)
+            .context("no Terraform CLI")
     }
 
     /// A program from the tools' Python venv, such as `weed` or `moto_server`.
