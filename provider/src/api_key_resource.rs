@@ -76,6 +76,19 @@ struct ApiKeyModel {
     can_read_audit_logs: Known<bool>,
 }
 
+impl ApiKeyModel {
+    /// The planned key once stored in secret `arn`, with what the check found.
+    fn stored_as(self, arn: String, user_id: Option<i64>, can_read_audit_logs: bool) -> Self {
+        ApiKeyModel {
+            id: Known::Value(arn.clone()),
+            secret_arn: Known::Value(arn),
+            user_id: Known::Value(user_id),
+            can_read_audit_logs: Known::Value(can_read_audit_logs),
+            ..self
+        }
+    }
+}
+
 /// A stored state, which after an import holds only `id`; also what refresh writes back.
 #[derive(Serialize, Deserialize)]
 struct StoredModel {
@@ -234,13 +247,7 @@ impl Resource for ApiKeyResource {
             return;
         };
         tracing::debug!(secret_arn = %arn, key = %plan.name, "stored the Tines API key in Secrets Manager");
-        let state = ApiKeyModel {
-            id: Known::Value(arn.clone()),
-            secret_arn: Known::Value(arn),
-            user_id: Known::Value(user_id),
-            can_read_audit_logs: Known::Value(can_read),
-            ..plan
-        };
+        let state = plan.stored_as(arn, user_id, can_read);
         response.state.set(&state, &mut response.diagnostics);
     }
 
@@ -424,13 +431,7 @@ impl Resource for ApiKeyResource {
             Known::Value(kept) => kept,
             Known::Unknown => find_user_id(tines, &plan.name, diags).await,
         };
-        let state = ApiKeyModel {
-            id: Known::Value(arn.clone()),
-            secret_arn: Known::Value(arn),
-            user_id: Known::Value(user_id),
-            can_read_audit_logs: Known::Value(can_read),
-            ..plan
-        };
+        let state = plan.stored_as(arn, user_id, can_read);
         response.state.set(&state, &mut response.diagnostics);
     }
 

@@ -62,6 +62,16 @@ struct TenantPermissionsModel {
     authoritative: bool,
 }
 
+impl TenantPermissionsModel {
+    /// The planned grant once applied to user `user_id`: its id follows from what it manages.
+    fn granted(self, user_id: u64) -> Self {
+        TenantPermissionsModel {
+            id: Known::Value(resource_id(user_id, &self.permissions, self.authoritative)),
+            ..self
+        }
+    }
+}
+
 /// A stored state, which after an import holds only some attributes.
 #[derive(Deserialize)]
 struct StoredModel {
@@ -149,11 +159,9 @@ impl Resource for TenantPermissionsResource {
         if !apply_change(clients, user_id, &change, diags).await {
             return;
         }
-        let state = TenantPermissionsModel {
-            id: Known::Value(resource_id(user_id, &plan.permissions, plan.authoritative)),
-            ..plan
-        };
-        response.state.set(&state, &mut response.diagnostics);
+        response
+            .state
+            .set(&plan.granted(user_id), &mut response.diagnostics);
     }
 
     async fn read(&self, request: ReadRequest, response: &mut ReadResponse) {
@@ -229,11 +237,9 @@ impl Resource for TenantPermissionsResource {
         if !apply_change(clients, user_id, &change, diags).await {
             return;
         }
-        let state = TenantPermissionsModel {
-            id: Known::Value(resource_id(user_id, &plan.permissions, plan.authoritative)),
-            ..plan
-        };
-        response.state.set(&state, &mut response.diagnostics);
+        response
+            .state
+            .set(&plan.granted(user_id), &mut response.diagnostics);
     }
 
     async fn delete(&self, request: DeleteRequest, response: &mut DeleteResponse) {
