@@ -105,14 +105,44 @@ fn weed_command(weed: &Path, scratch: &Path, ports: &Ports) -> Command {
     command
 }
 
-/// An anonymous request answered at all (403) means the gateway is up; requests sent from then
-/// on wait for the filer and volume server instead of failing.
-fn answers(ports: &Ports) -> bool {
+/// Ready to serve what is on disk: the S3 gateway answers at all (an anonymous request gets 403,
+/// and requests sent from then on wait for the filer), and the master lists our volume server
+/// with every volume in `data`. A gateway that answers before the volume server has registered
+/// fails writes (no volume to assign) and, after a restart, reads of older objects with a 500
+/// that outlasts the SDK's retries on a loaded machine.
+fn serves(ports: &Ports, data: &Path) -> bool {
     http::request(ports.s3, "GET", "/", None).is_ok()
+        && registered_volumes(ports).is_some_and(|count| count >= volumes_on_disk(data))
+}
+
+/// How many volumes the master knows on our volume server, once that server has registered.
+fn registered_volumes(ports: &Ports) -> Option<u64> {
+    let response = http::request(ports.master, "GET", "/dir/status", None).ok()?;
+    let status: serde_json::Value = serde_json::from_str(&response.body).ok()?;
+    let our_url = format!("127.0.0.1:{}", ports.volume);
+    status["Topology"]["DataCenters"]
+        .as_array()?
+        .iter()
+        .flat_map(|center| center["Racks"].as_array().into_iter().flatten())
+        .flat_map(|rack| rack["DataNodes"].as_array().into_iter().flatten())
+        .find(|node| node["Url"] == our_url.as_str())
+        .and_then(|node| node["Volumes"].as_u64())
+}
+
+/// Volumes are `<collection>_<id>.dat` files at the top of the data folder.
+fn volumes_on_disk(data: &Path) -> u64 {
+    fs::read_dir(data)
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok())
+                .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "dat"))
+                .count() as u64
+        })
+        .unwrap_or(0)
 }
 
 impl S3Server {
-    /// Starts the server and returns once its S3 port answers HTTP, typically after about a second.
+    /// Starts the server and returns once it serves reads and writes, typically after about a second.
     pub fn start() -> Result<S3Server> {
         let weed = Tools::locate()?.venv_bin("weed")?;
         let scratch = ScratchDir::new("s3")?;
@@ -142,7 +172,7 @@ impl S3Server {
             scratch.path(),
             pick_ports,
             |ports: &Ports| Ok(weed_command(&weed, scratch.path(), ports)),
-            answers,
+            |ports: &Ports| serves(ports, &data),
         )?;
         Ok(S3Server {
             process,
@@ -158,16 +188,18 @@ impl S3Server {
         self.process.stop();
     }
 
-    /// Starts the stopped server again on the same ports with the same data.
+    /// Starts the stopped server again on the same ports with the same data, returning once the
+    /// objects written before the stop can be read.
     pub fn restart(&mut self) -> Result<()> {
         self.process.stop();
         let ports = self.ports;
+        let data = self._scratch.path().join("data");
         let (process, _) = process::start(
             "SeaweedFS (weed mini)",
             self._scratch.path(),
             || Ok(ports),
             |ports: &Ports| Ok(weed_command(&self.weed, self._scratch.path(), ports)),
-            answers,
+            |ports: &Ports| serves(ports, &data),
         )?;
         self.process = process;
         Ok(())
