@@ -286,19 +286,32 @@ impl Quickstart {
             .env("AWS_REGION", self.aws.region())
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .kill_on_drop(true);
         let mut function = function.spawn().context("starting the bootstrap")?;
+        // Read as it comes, so that a full pipe never stalls the function.
+        let mut stderr = function.stderr.take().context("the bootstrap's stderr")?;
+        let log = tokio::spawn(async move {
+            let mut log = String::new();
+            let _ = tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut log).await;
+            log
+        });
         let input = deployed.input.clone();
         let timeout =
             Duration::from_secs(u64::try_from(deployed.timeout_seconds).unwrap_or(1).max(1));
         let invocation =
             tokio::task::spawn_blocking(move || emulator.invoke(&input, timeout)).await??;
         let _ = function.kill().await;
+        let log = log.await?;
         ensure!(
             invocation.succeeded,
-            "the invocation failed: {}",
+            "the invocation failed: {}\n{log}",
             invocation.output
+        );
+        // The runner hashes the job file it reads as the provider did when it deployed the function.
+        ensure!(
+            !log.contains("JOB_FILE_SHA256"),
+            "the function found another job file than the one it was deployed with:\n{log}"
         );
         serde_json::from_str(invocation.output.trim())
             .with_context(|| format!("not a summary: {}", invocation.output))

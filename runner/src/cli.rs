@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use aws_config::BehaviorVersion;
 use clap::{ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
 use jiff::Timestamp;
+use sha2::{Digest, Sha256};
 use tines_client::{Client, Config, RateLimits, Secret};
 
 use crate::pipeline::{Engine, ExplicitWindow, Progress, Summary};
@@ -283,7 +284,8 @@ async fn prepare(
     raw.add_env(&env);
     let job = flags.job.clone().or_else(|| env("JOB_FILE"));
     if let Some(location) = job {
-        let job = load_job(aws, &raw, &location).await?;
+        let expected = env("JOB_FILE_SHA256");
+        let job = load_job(aws, &raw, &location, expected.as_deref()).await?;
         raw.add_job(&job)?;
     }
     build(aws, raw.resolve()?).await
@@ -292,13 +294,40 @@ async fn prepare(
 /// Reads a job file from a local path or an `s3://` URL. It may live in the bucket it
 /// configures, so S3 access needs no setting of its own beyond path-style addressing, taken
 /// from the settings given so far.
+///
+/// `expected_sha256` is `JOB_FILE_SHA256`, which `tinesaudit_schedule` sets to the hash of the
+/// file it deployed with. Other content is still used, since only the file's owners can write
+/// it, but said on stderr: the file was edited outside Terraform, or an apply is between
+/// writing the new file and updating the function.
 pub(crate) async fn load_job(
     aws: &aws_config::SdkConfig,
     raw: &RawSettings,
     location: &str,
+    expected_sha256: Option<&str>,
 ) -> Result<serde_json::Value, SetupError> {
     let s3 = s3_client(aws, raw.force_path_style_hint());
-    read_job(&s3, location).await
+    let bytes = read_job(&s3, location).await?;
+    if let Some(expected) = expected_sha256.filter(|expected| !expected.is_empty()) {
+        let actual = sha256_hex(&bytes);
+        if !actual.eq_ignore_ascii_case(expected) {
+            eprintln!(
+                "tinesaudit-runner: warning: the job file {location} has SHA-256 {actual}, not the \
+                 {expected} of JOB_FILE_SHA256: it was changed outside Terraform (`terraform plan` \
+                 shows it, `terraform apply` restores it) or an apply is under way"
+            );
+        }
+    }
+    serde_json::from_slice(&bytes).map_err(|e| SetupError::JobFile {
+        location: location.to_owned(),
+        detail: format!("not valid JSON: {e}"),
+    })
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// Builds the Tines and S3 clients for resolved settings, reading the API key from Secrets
@@ -335,15 +364,13 @@ fn s3_client(aws: &aws_config::SdkConfig, force_path_style: bool) -> aws_sdk_s3:
     aws_sdk_s3::Client::from_conf(config)
 }
 
-async fn read_job(
-    s3: &aws_sdk_s3::Client,
-    location: &str,
-) -> Result<serde_json::Value, SetupError> {
+/// The bytes of a job file.
+async fn read_job(s3: &aws_sdk_s3::Client, location: &str) -> Result<Vec<u8>, SetupError> {
     let failed = |detail: String| SetupError::JobFile {
         location: location.to_owned(),
         detail,
     };
-    let bytes = match location.strip_prefix("s3://") {
+    match location.strip_prefix("s3://") {
         Some(rest) => {
             let (bucket, key) = rest
                 .split_once('/')
@@ -352,17 +379,15 @@ async fn read_job(
                     failed("an S3 location must look like s3://bucket/key".to_owned())
                 })?;
             let store = ObjectStore::new(s3.clone(), bucket);
-            store
+            let object = store
                 .get(key)
                 .await
                 .map_err(|e| failed(e.to_string()))?
-                .ok_or_else(|| failed("no such object".to_owned()))?
-                .body
-                .to_vec()
+                .ok_or_else(|| failed("no such object".to_owned()))?;
+            Ok(object.body.to_vec())
         }
-        None => std::fs::read(location).map_err(|e| failed(e.to_string()))?,
-    };
-    serde_json::from_slice(&bytes).map_err(|e| failed(format!("not valid JSON: {e}")))
+        None => std::fs::read(location).map_err(|e| failed(e.to_string())),
+    }
 }
 
 async fn read_secret(aws: &aws_config::SdkConfig, arn: &str) -> Result<Secret, SetupError> {

@@ -173,7 +173,10 @@ impl Function {
         let mut raw = RawSettings::default();
         raw.add_env(&env);
         let job = match env("JOB_FILE").filter(|location| !location.is_empty()) {
-            Some(location) => Some(cli::load_job(&aws, &raw, &location).await?),
+            Some(location) => {
+                let expected = env("JOB_FILE_SHA256");
+                Some(cli::load_job(&aws, &raw, &location, expected.as_deref()).await?)
+            }
             None => None,
         };
         let mut complete = raw.clone();

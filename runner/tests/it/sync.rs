@@ -6,6 +6,14 @@ use tines_sim::{Behaviour, Order};
 
 use crate::support::{World, assert_exactly_once};
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_run_delivers_the_lookback_window_as_ndjson_and_a_rerun_adds_nothing() {
     let world = World::start().await;
@@ -438,6 +446,37 @@ async fn settings_can_come_from_a_job_file_in_s3() {
             .all(|o| o.key().unwrap().ends_with(".ndjson.gz"))
     );
     assert_eq!(listed.contents().len(), 1);
+
+    // tinesaudit_schedule deploys with the hash of the job file it wrote: a file with that
+    // content runs quietly, one edited since is still used, and reported.
+    let deployed = sha256_hex(&serde_json::to_vec(&job).unwrap());
+    let unchanged = world
+        .run(
+            &["sync", "--job", &location],
+            &[("JOB_FILE_SHA256", &deployed)],
+        )
+        .await;
+    assert_eq!(unchanged.code, 0, "{}", unchanged.stderr);
+    assert!(
+        !unchanged.stderr.contains("JOB_FILE_SHA256"),
+        "{}",
+        unchanged.stderr
+    );
+    let other = "0".repeat(64);
+    let edited = world
+        .run(
+            &["sync", "--job", &location],
+            &[("JOB_FILE_SHA256", &other)],
+        )
+        .await;
+    assert_eq!(edited.code, 0, "{}", edited.stderr);
+    assert!(
+        edited.stderr.contains(&format!(
+            "has SHA-256 {deployed}, not the {other} of JOB_FILE_SHA256"
+        )),
+        "{}",
+        edited.stderr
+    );
 
     let missing = world
         .run(

