@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_iam::Client;
 use aws_sdk_iam::types::Tag;
+use percent_encoding::percent_decode_str;
 
 use crate::aws_calls::{AwsError, MANAGED_BY, MANAGED_BY_TAG, SCHEDULE_TAG, call, found, quiet};
 
@@ -24,6 +25,15 @@ impl RoleInfo {
         self.tags.get(MANAGED_BY_TAG).map(String::as_str) == Some(MANAGED_BY)
             && self.tags.get(SCHEDULE_TAG).map(String::as_str) == Some(schedule)
     }
+}
+
+/// What a role is allowed besides its trust policy.
+#[derive(Debug, Clone, Default)]
+pub struct RolePolicies {
+    /// Inline policies: name to document (JSON).
+    pub inline: BTreeMap<String, String>,
+    /// The ARNs of the managed policies attached.
+    pub attached: Vec<String>,
 }
 
 /// A role as the resource wants it.
@@ -182,58 +192,72 @@ impl Roles {
         Ok(())
     }
 
-    /// Deletes the role with its inline policies and detaches its managed ones first, as IAM requires. A
-    /// role already gone is not an error.
-    pub async fn delete(&self, name: &str) -> Result<(), AwsError> {
-        let mut inline = Vec::new();
-        let mut pages = self
-            .client
-            .list_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .send();
-        while let Some(page) = quiet(pages.next()).await {
-            let Some(page) = found(page.map_err(AwsError::from_sdk), NOT_FOUND)? else {
-                return Ok(());
+    /// The role's inline policies with their documents, and the managed policies attached to it; `None`
+    /// when the role is gone.
+    pub async fn policies(&self, role: &str) -> Result<Option<RolePolicies>, AwsError> {
+        let Some(names) = self.inline_policy_names(role).await? else {
+            return Ok(None);
+        };
+        let Some(attached) = self.attached_policy_arns(role).await? else {
+            return Ok(None);
+        };
+        let mut inline = BTreeMap::new();
+        for name in names {
+            let Some(output) = found(
+                call(
+                    self.client
+                        .get_role_policy()
+                        .role_name(role)
+                        .policy_name(&name)
+                        .send(),
+                )
+                .await,
+                NOT_FOUND,
+            )?
+            else {
+                continue;
             };
-            inline.extend(page.policy_names().iter().cloned());
+            // IAM answers the document URL-encoded.
+            let document = percent_decode_str(output.policy_document())
+                .decode_utf8_lossy()
+                .into_owned();
+            inline.insert(name, document);
         }
-        for policy in inline {
+        Ok(Some(RolePolicies { inline, attached }))
+    }
+
+    /// Deletes the role's inline policies but `keep` and detaches its managed ones. Answers false when
+    /// the role is gone.
+    pub async fn remove_policies_except(
+        &self,
+        role: &str,
+        keep: Option<&str>,
+    ) -> Result<bool, AwsError> {
+        let Some(inline) = self.inline_policy_names(role).await? else {
+            return Ok(false);
+        };
+        for policy in inline.iter().filter(|name| Some(name.as_str()) != keep) {
             found(
                 call(
                     self.client
                         .delete_role_policy()
-                        .role_name(name)
-                        .policy_name(&policy)
+                        .role_name(role)
+                        .policy_name(policy)
                         .send(),
                 )
                 .await,
                 NOT_FOUND,
             )?;
         }
-        let mut attached = Vec::new();
-        let mut pages = self
-            .client
-            .list_attached_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .send();
-        while let Some(page) = quiet(pages.next()).await {
-            let Some(page) = found(page.map_err(AwsError::from_sdk), NOT_FOUND)? else {
-                return Ok(());
-            };
-            attached.extend(
-                page.attached_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(str::to_owned)),
-            );
-        }
+        let Some(attached) = self.attached_policy_arns(role).await? else {
+            return Ok(false);
+        };
         for policy_arn in attached {
             found(
                 call(
                     self.client
                         .detach_role_policy()
-                        .role_name(name)
+                        .role_name(role)
                         .policy_arn(&policy_arn)
                         .send(),
                 )
@@ -241,10 +265,59 @@ impl Roles {
                 NOT_FOUND,
             )?;
         }
+        Ok(true)
+    }
+
+    /// Deletes the role, first removing its policies as IAM requires. A role already gone is not an
+    /// error.
+    pub async fn delete(&self, name: &str) -> Result<(), AwsError> {
+        if !self.remove_policies_except(name, None).await? {
+            return Ok(());
+        }
         found(
             call(self.client.delete_role().role_name(name).send()).await,
             NOT_FOUND,
         )?;
         Ok(())
+    }
+
+    /// `None` when the role is gone.
+    async fn inline_policy_names(&self, role: &str) -> Result<Option<Vec<String>>, AwsError> {
+        let mut names = Vec::new();
+        let mut pages = self
+            .client
+            .list_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .send();
+        while let Some(page) = quiet(pages.next()).await {
+            let Some(page) = found(page.map_err(AwsError::from_sdk), NOT_FOUND)? else {
+                return Ok(None);
+            };
+            names.extend(page.policy_names().iter().cloned());
+        }
+        Ok(Some(names))
+    }
+
+    /// `None` when the role is gone.
+    async fn attached_policy_arns(&self, role: &str) -> Result<Option<Vec<String>>, AwsError> {
+        let mut arns = Vec::new();
+        let mut pages = self
+            .client
+            .list_attached_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .send();
+        while let Some(page) = quiet(pages.next()).await {
+            let Some(page) = found(page.map_err(AwsError::from_sdk), NOT_FOUND)? else {
+                return Ok(None);
+            };
+            arns.extend(
+                page.attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_owned)),
+            );
+        }
+        Ok(Some(arns))
     }
 }

@@ -27,8 +27,9 @@
 //!   with a new runner shows as an update in place.
 //! * **Refresh** reports the function and schedule as AWS has them: code changed outside Terraform (or a
 //!   runtime, handler or architecture the runner cannot run on) shows in `runner_sha256`, and timeout,
-//!   memory, environment, role, expression, state and the rest in their attributes; a created role that
-//!   was deleted, or a schedule invoking another function, plans an update. A deleted function or
+//!   memory, environment, role, expression, state, the schedule's input and the rest in their attributes;
+//!   a created role that was deleted or whose policies changed (with a warning saying how), or a schedule
+//!   invoking another function, plans an update. A deleted function or
 //!   schedule makes the resource gone, and the next apply creates it again.
 //! * **Create** takes over what a half-done create or a deleted schedule left behind: a function or role
 //!   of that name this provider made (they carry a `tinesaudit:managed-by` tag), and a schedule that
@@ -58,13 +59,13 @@ use tfplugin_framework::{Configure, Known, ProviderData, Resource, plan_modifier
 
 use crate::aws_calls::{Arn, AwsError, MANAGED_BY, MANAGED_BY_TAG, SCHEDULE_TAG};
 use crate::clients::{ProviderClients, configured};
-use crate::iam_roles::{EnsureError, Ensured, RoleSpec, Roles};
+use crate::iam_roles::{EnsureError, Ensured, RolePolicies, RoleSpec, Roles};
 use crate::lambda_functions::{FunctionInfo, FunctionSpec, Functions};
 use crate::runner_job::{self, FunctionPlace, JobSettings, LAMBDA_MAX_TIMEOUT_SECONDS};
 use crate::runner_package::{Package, code_sha256_to_hex};
 use crate::s3::S3Url;
 use crate::schedule_expression;
-use crate::schedules::{ScheduleSpec, Schedules};
+use crate::schedules::{self, ScheduleSpec, Schedules};
 
 /// The environment variable the runner reads its job file's location from.
 const JOB_FILE_ENV: &str = "JOB_FILE";
@@ -115,6 +116,7 @@ struct ScheduleModel {
     schedule_arn: Known<String>,
     timeout_seconds: Known<i64>,
     runner_sha256: Known<Option<String>>,
+    input: Known<String>,
 }
 
 /// A stored state, which after an import holds only `id`; also what refresh writes back.
@@ -138,6 +140,7 @@ struct StoredModel {
     schedule_arn: Option<String>,
     timeout_seconds: Option<i64>,
     runner_sha256: Option<String>,
+    input: Option<String>,
 }
 
 impl Resource for ScheduleResource {
@@ -215,8 +218,9 @@ impl Resource for ScheduleResource {
                          `<name>{RUNNER_ROLE_SUFFIX}`, allowed only what the job needs: write records under \
                          the job's prefix, read and write its state object, list the bucket's keys (S3 \
                          answers a missing object with 404 only then), read the job file and the API key's \
-                         secret, write the function's logs. Give your own role for more, e.g. a KMS key for \
-                         the bucket."
+                         secret, write the function's logs. The role is the resource's: policies edited, \
+                         added or attached outside Terraform show in the plan, and apply restores its one \
+                         policy. Give your own role for more, e.g. a KMS key for the bucket."
                     ))
                     .validator(role_arn()),
             )
@@ -228,7 +232,8 @@ impl Resource for ScheduleResource {
                     .description(format!(
                         "The role EventBridge Scheduler assumes to invoke the function. Left out, the resource \
                          creates `<name>{SCHEDULER_ROLE_SUFFIX}`, trusted by scheduler.amazonaws.com of this \
-                         account and allowed only to invoke this function."
+                         account and allowed only to invoke this function; its policies are kept as the \
+                         execution role's are."
                     ))
                     .validator(role_arn()),
             )
@@ -355,6 +360,15 @@ impl Resource for ScheduleResource {
                      is that, half as long again, plus {} s, at most {LAMBDA_MAX_TIMEOUT_SECONDS} s. Known \
                      at plan time when the job file can be read then.",
                     runner_job::MARGIN_SECONDS
+                )),
+            )
+            .attribute(
+                "input",
+                Attribute::string().computed().description(format!(
+                    "The event the schedule sends the function: always `{}`, so that the job file alone \
+                     says what a run does (the runner would take settings from the event). An input changed \
+                     outside Terraform shows here in the plan, and apply restores it.",
+                    schedules::INPUT
                 )),
             )
             .attribute(
@@ -588,6 +602,7 @@ impl ModifyPlan for ScheduleResource {
             };
             plan.set_attr(&path, &kept, diags);
         }
+        plan.set_attr(&AttrPath::attr("input"), &schedules::INPUT, diags);
         let function_arn = match (&name, prior("function_arn", diags)) {
             (Known::Value(name), Some(arn)) if is_function(&arn, name) => Known::Value(arn),
             _ => Known::Unknown,
@@ -764,10 +779,7 @@ async fn deploy(
             let ensured = ensure_role(&roles, name, &spec, "role_arn", diags).await?;
             let place = function_place(&functions, name, &ensured.arn, diags)?;
             let policy = job.settings.runner_policy(&job.url, &place);
-            if let Err(e) = roles.put_policy(&role, RUNNER_POLICY, &policy).await {
-                diags.error("Cannot set the role's policy", format!("Role {role}: {e}"));
-                return None;
-            }
+            set_only_policy(&roles, &role, RUNNER_POLICY, &policy, diags).await?;
             (ensured.arn, ensured.created)
         }
     };
@@ -801,20 +813,8 @@ async fn deploy(
                 tags: &tags,
             };
             let ensured = ensure_role(&roles, name, &spec, "scheduler_role_arn", diags).await?;
-            let policy = json!({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "InvokeRunner",
-                    "Effect": "Allow",
-                    "Action": "lambda:InvokeFunction",
-                    "Resource": function.arn,
-                }],
-            })
-            .to_string();
-            if let Err(e) = roles.put_policy(&role, INVOKE_POLICY, &policy).await {
-                diags.error("Cannot set the role's policy", format!("Role {role}: {e}"));
-                return None;
-            }
+            let policy = invoke_policy(&function.arn);
+            set_only_policy(&roles, &role, INVOKE_POLICY, &policy, diags).await?;
             (ensured.arn, ensured.created)
         }
     };
@@ -828,6 +828,7 @@ async fn deploy(
         role_arn: scheduler_role_arn.clone(),
         retry_attempts: plan.retry_attempts,
         max_event_age_seconds: plan.max_event_age_seconds,
+        input: schedules::INPUT.to_owned(),
     };
     let schedule_arn = deploy_schedule(
         &schedules,
@@ -866,6 +867,7 @@ async fn deploy(
         schedule_arn: Known::Value(schedule_arn),
         timeout_seconds: Known::Value(job.timeout_seconds),
         runner_sha256: Known::Value(Some(package.sha256().to_owned())),
+        input: Known::Value(schedules::INPUT.to_owned()),
         ..plan
     })
 }
@@ -980,6 +982,41 @@ async fn read_job_file(
         settings: settings.ok()?,
         timeout_seconds: timeout,
     })
+}
+
+/// Gives a created role `document` as its one policy, removing any others it was given outside Terraform.
+async fn set_only_policy(
+    roles: &Roles,
+    role: &str,
+    policy_name: &str,
+    document: &str,
+    diags: &mut Diagnostics,
+) -> Option<()> {
+    let set = async {
+        roles.put_policy(role, policy_name, document).await?;
+        roles.remove_policies_except(role, Some(policy_name)).await
+    };
+    match set.await {
+        Ok(_) => Some(()),
+        Err(e) => {
+            diags.error("Cannot set the role's policy", format!("Role {role}: {e}"));
+            None
+        }
+    }
+}
+
+/// The scheduler role's policy: invoke this function, nothing else.
+fn invoke_policy(function_arn: &str) -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "InvokeRunner",
+            "Effect": "Allow",
+            "Action": "lambda:InvokeFunction",
+            "Resource": function_arn,
+        }],
+    })
+    .to_string()
 }
 
 /// A trust policy letting `service` assume the role; with `account`, only on behalf of that account, as
@@ -1268,23 +1305,42 @@ async fn refresh(
         (None, Some(job_file)) => current_job_sha256(clients, job_file).await,
         (None, None) => None,
     };
-    let role_arn =
-        match created_role_still_there(&roles, &function.role, &name, RUNNER_ROLE_SUFFIX).await {
-            Ok(arn) => arn,
-            Err(e) => {
-                diags.error(
-                    "Cannot read the role",
-                    format!("Role {}: {e}", function.role),
-                );
-                return Refreshed::Failed;
-            }
-        };
+    let runner_policy = expected_runner_policy(
+        clients,
+        &functions,
+        &name,
+        &function.role,
+        job_file.as_deref(),
+        job_file_sha256.as_deref(),
+    )
+    .await;
+    let role_arn = match created_role_as_deployed(
+        &roles,
+        &function.role,
+        &name,
+        CreatedRole::RUNNER,
+        runner_policy.as_deref(),
+        diags,
+    )
+    .await
+    {
+        Ok(arn) => arn,
+        Err(e) => {
+            diags.error(
+                "Cannot read the role",
+                format!("Role {}: {e}", function.role),
+            );
+            return Refreshed::Failed;
+        }
+    };
     let scheduler_role = &schedule.spec.role_arn;
-    let scheduler_role_arn = match created_role_still_there(
+    let scheduler_role_arn = match created_role_as_deployed(
         &roles,
         scheduler_role,
         &name,
-        SCHEDULER_ROLE_SUFFIX,
+        CreatedRole::SCHEDULER,
+        Some(&invoke_policy(&function.arn)),
+        diags,
     )
     .await
     {
@@ -1322,22 +1378,128 @@ async fn refresh(
         schedule_arn: Some(schedule.arn),
         timeout_seconds: Some(function.timeout_seconds),
         runner_sha256,
+        input: Some(spec.input),
     }))
 }
 
-/// `arn`, unless it is the role this resource creates and that role is gone (then null, so the plan
-/// creates it again).
-async fn created_role_still_there(
+/// A role the resource creates when not given one: its name after the schedule's, and its one policy.
+#[derive(Clone, Copy)]
+struct CreatedRole {
+    suffix: &'static str,
+    policy: &'static str,
+}
+
+impl CreatedRole {
+    const RUNNER: CreatedRole = CreatedRole {
+        suffix: RUNNER_ROLE_SUFFIX,
+        policy: RUNNER_POLICY,
+    };
+    const SCHEDULER: CreatedRole = CreatedRole {
+        suffix: SCHEDULER_ROLE_SUFFIX,
+        policy: INVOKE_POLICY,
+    };
+}
+
+/// `arn`, unless it is the role this resource created and that role is gone or no longer as deployed:
+/// then null, so that the plan sets it up again, with a warning saying what changed. `expected` is the
+/// document of the role's policy, when it can be known here.
+async fn created_role_as_deployed(
     roles: &Roles,
     arn: &str,
     schedule: &str,
-    suffix: &str,
+    created: CreatedRole,
+    expected: Option<&str>,
+    diags: &mut Diagnostics,
 ) -> Result<Option<String>, AwsError> {
-    let role = format!("{schedule}{suffix}");
+    let role = format!("{schedule}{}", created.suffix);
     if !is_role(arn, &role) {
         return Ok(Some(arn.to_owned()));
     }
-    Ok(roles.get(&role).await?.map(|_| arn.to_owned()))
+    match roles.get(&role).await? {
+        None => return Ok(None),
+        // Someone's own role that happens to have the name: theirs to manage.
+        Some(info) if !info.made_for(schedule) => return Ok(Some(arn.to_owned())),
+        Some(_) => {}
+    }
+    let Some(policies) = roles.policies(&role).await? else {
+        return Ok(None);
+    };
+    match policy_drift(&policies, created.policy, expected) {
+        Some(change) => {
+            diags.warning(
+                format!("Role {role} changed outside Terraform"),
+                format!(
+                    "{change}. The role belongs to this resource, which allows it only its policy {}; \
+                     apply restores that and removes the rest. Give a role of your own in {} to manage \
+                     its policies yourself.",
+                    created.policy,
+                    if created.suffix == RUNNER_ROLE_SUFFIX {
+                        "role_arn"
+                    } else {
+                        "scheduler_role_arn"
+                    }
+                ),
+            );
+            Ok(None)
+        }
+        None => Ok(Some(arn.to_owned())),
+    }
+}
+
+/// What a created role was given or lost outside Terraform, if anything: policies besides `policy_name`,
+/// or `policy_name` deleted, or its document not `expected`.
+fn policy_drift(
+    policies: &RolePolicies,
+    policy_name: &str,
+    expected: Option<&str>,
+) -> Option<String> {
+    let others: Vec<&str> = policies
+        .inline
+        .keys()
+        .map(String::as_str)
+        .filter(|name| *name != policy_name)
+        .chain(policies.attached.iter().map(String::as_str))
+        .collect();
+    if !others.is_empty() {
+        return Some(format!("It was given {}", others.join(", ")));
+    }
+    let Some(document) = policies.inline.get(policy_name) else {
+        return Some(format!("Its policy {policy_name} was deleted"));
+    };
+    let as_json = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+    match expected {
+        Some(expected) if as_json(document).is_none_or(|doc| Some(doc) != as_json(expected)) => {
+            Some(format!("Its policy {policy_name} was edited"))
+        }
+        _ => None,
+    }
+}
+
+/// The runner role's policy for the job file the function was deployed with, while that file is there
+/// as deployed. A job file changed since is a planned update already, which sets the policy again.
+async fn expected_runner_policy(
+    clients: &ProviderClients,
+    functions: &Functions,
+    name: &str,
+    role_arn: &str,
+    job_file: Option<&str>,
+    deployed_sha256: Option<&str>,
+) -> Option<String> {
+    let url = S3Url::parse(job_file?)?;
+    let s3 = clients.s3(&mut Diagnostics::new()).await?;
+    let file = runner_job::fetch(&s3, &url).await.ok().flatten()?;
+    if Some(file.sha256.as_str()) != deployed_sha256 {
+        return None;
+    }
+    let settings = file.settings().ok()?;
+    let role = Arn::parse(role_arn)?;
+    let place = FunctionPlace {
+        name,
+        partition: role.partition,
+        region: functions.region()?,
+        account: role.account,
+    };
+    Some(settings.runner_policy(&url, &place))
 }
 
 /// The job file's hash now, for an import; `None` when it cannot be read (the plan reads it again).
@@ -1498,6 +1660,46 @@ impl Validator for EnvironmentVariables {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_created_role_drifts_by_any_policy_change_but_not_by_spacing() {
+        let expected = invoke_policy("arn:aws:lambda:us-east-1:123456789012:function:sync");
+        let respaced = serde_json::to_string_pretty(
+            &serde_json::from_str::<serde_json::Value>(&expected).unwrap(),
+        )
+        .unwrap();
+        let only = |document: &str| RolePolicies {
+            inline: BTreeMap::from([(INVOKE_POLICY.to_owned(), document.to_owned())]),
+            attached: Vec::new(),
+        };
+        assert_eq!(
+            policy_drift(&only(&respaced), INVOKE_POLICY, Some(&expected)),
+            None
+        );
+        // Unknown expectations (the job file changed since) leave the document alone.
+        assert_eq!(policy_drift(&only("{}"), INVOKE_POLICY, None), None);
+        assert_eq!(
+            policy_drift(&only(&invoke_policy("*")), INVOKE_POLICY, Some(&expected)).as_deref(),
+            Some("Its policy tinesaudit-invoke was edited")
+        );
+        assert_eq!(
+            policy_drift(&only("not json"), INVOKE_POLICY, Some(&expected)).as_deref(),
+            Some("Its policy tinesaudit-invoke was edited")
+        );
+        assert_eq!(
+            policy_drift(&RolePolicies::default(), INVOKE_POLICY, Some(&expected)).as_deref(),
+            Some("Its policy tinesaudit-invoke was deleted")
+        );
+        let mut extra = only(&expected);
+        extra.inline.insert("console".to_owned(), "{}".to_owned());
+        extra
+            .attached
+            .push("arn:aws:iam::aws:policy/AdministratorAccess".to_owned());
+        assert_eq!(
+            policy_drift(&extra, INVOKE_POLICY, Some(&expected)).as_deref(),
+            Some("It was given console, arn:aws:iam::aws:policy/AdministratorAccess")
+        );
+    }
 
     #[test]
     fn created_roles_and_functions_are_recognised_by_name() {

@@ -10,7 +10,7 @@ use crate::aws_calls::{AwsError, call, found, while_role_is_new};
 
 const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 /// The event the function gets: empty, so that the job file alone says what to do.
-const INPUT: &str = "{}";
+pub const INPUT: &str = "{}";
 /// What Scheduler applies when a target has no retry policy.
 const DEFAULT_RETRY_ATTEMPTS: i64 = 185;
 const DEFAULT_MAX_EVENT_AGE_SECONDS: i64 = 86_400;
@@ -27,6 +27,8 @@ pub struct ScheduleSpec {
     pub role_arn: String,
     pub retry_attempts: i64,
     pub max_event_age_seconds: i64,
+    /// The event sent to the function, JSON.
+    pub input: String,
 }
 
 /// What Scheduler says about a schedule.
@@ -63,7 +65,7 @@ fn parts(spec: &ScheduleSpec) -> Result<(FlexibleTimeWindow, Target, ScheduleSta
     let target = Target::builder()
         .arn(&spec.target_arn)
         .role_arn(&spec.role_arn)
-        .input(INPUT)
+        .input(&spec.input)
         .retry_policy(
             RetryPolicy::builder()
                 .maximum_retry_attempts(int(spec.retry_attempts))
@@ -78,6 +80,14 @@ fn parts(spec: &ScheduleSpec) -> Result<(FlexibleTimeWindow, Target, ScheduleSta
         ScheduleState::Disabled
     };
     Ok((window, target, state))
+}
+
+/// `{}` however it is spaced, so that only a different event reads as a change.
+fn canonical_input(input: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(input) {
+        Ok(value) if value == serde_json::json!({}) => INPUT.to_owned(),
+        _ => input.to_owned(),
+    }
 }
 
 impl Schedules {
@@ -120,6 +130,9 @@ impl Schedules {
             max_event_age_seconds: retry
                 .and_then(|r| r.maximum_event_age_in_seconds())
                 .map_or(DEFAULT_MAX_EVENT_AGE_SECONDS, i64::from),
+            input: target
+                .and_then(|t| t.input())
+                .map_or_else(String::new, canonical_input),
         };
         Ok(Some(ScheduleInfo {
             arn: output
@@ -190,5 +203,18 @@ impl Schedules {
             NOT_FOUND,
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_another_event_reads_as_another_input() {
+        assert_eq!(canonical_input("{ }"), INPUT);
+        assert_eq!(canonical_input("{}\n"), INPUT);
+        assert_eq!(canonical_input(r#"{"bucket":"x"}"#), r#"{"bucket":"x"}"#);
+        assert_eq!(canonical_input("not json"), "not json");
     }
 }

@@ -5,7 +5,8 @@
 //!   upgrade (another bootstrap file: a planned update of `runner_sha256`, then the function's code hash
 //!   matches); then one drift at a time, each shown by the plan and undone by the apply: code, timeout,
 //!   memory and environment, role, runtime and handler, a deleted created role, a disabled schedule, an
-//!   edited expression, a deleted schedule, a deleted function. Destroy leaves no function, schedule or
+//!   edited expression, another input, a created role's policy edited, another inline policy, a managed
+//!   policy attached, a deleted schedule, a deleted function. Destroy leaves no function, schedule or
 //!   role.
 //! * `given_roles`: roles of the user's own; switching to a created execution role and back, which
 //!   deletes it again; the user's roles stay after destroy.
@@ -211,18 +212,76 @@ impl Cloud {
         })
     }
 
+    /// Adds an inline policy to a role, or replaces the one of that name.
+    fn put_role_policy(
+        &self,
+        role: &str,
+        policy: &str,
+        statement: serde_json::Value,
+    ) -> Result<(), BoxError> {
+        let document = json!({"Version": "2012-10-17", "Statement": [statement]});
+        self.runtime.block_on(
+            self.iam
+                .put_role_policy()
+                .role_name(role)
+                .policy_name(policy)
+                .policy_document(document.to_string())
+                .send(),
+        )?;
+        Ok(())
+    }
+
+    /// Attaches a managed policy of the user's own to a role.
+    fn attach_own_policy(&self, role: &str) -> Result<(), BoxError> {
+        self.runtime.block_on(async {
+            let document = json!({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+            });
+            let name = format!("{role}-extra");
+            // Made by the run on an earlier CLI, the policy outlives the role it was attached to.
+            let made = self
+                .iam
+                .create_policy()
+                .policy_name(&name)
+                .policy_document(document.to_string())
+                .send()
+                .await;
+            if let Err(e) = made
+                && e.as_service_error().and_then(|e| e.meta().code()) != Some("EntityAlreadyExists")
+            {
+                return Err(e.into());
+            }
+            self.iam
+                .attach_role_policy()
+                .role_name(role)
+                .policy_arn(format!("arn:aws:iam::{ACCOUNT}:policy/{name}"))
+                .send()
+                .await?;
+            Ok(())
+        })
+    }
+
     /// Changes the schedule as someone in the console would: Scheduler's update replaces all of it.
+    /// `edit` gets the expression, the state and the event sent to the function.
     fn edit_schedule(
         &self,
         name: &str,
-        edit: impl FnOnce(&mut String, &mut ScheduleState),
+        edit: impl FnOnce(&mut String, &mut ScheduleState, &mut Option<String>),
     ) -> Result<(), BoxError> {
         self.runtime.block_on(async {
             let current = self.scheduler.get_schedule().name(name).send().await?;
             let mut expression = current.schedule_expression().unwrap_or_default().to_owned();
             let mut state = current.state().cloned().unwrap_or(ScheduleState::Enabled);
-            edit(&mut expression, &mut state);
-            let target: Target = current.target().cloned().ok_or("no target")?;
+            let target = current.target().ok_or("no target")?;
+            let mut input = target.input().map(str::to_owned);
+            edit(&mut expression, &mut state, &mut input);
+            let target = Target::builder()
+                .arn(target.arn())
+                .role_arn(target.role_arn())
+                .set_input(input)
+                .set_retry_policy(target.retry_policy().cloned())
+                .build()?;
             self.scheduler
                 .update_schedule()
                 .name(name)
@@ -614,7 +673,7 @@ fn lifecycle() {
             &hcl(&base),
             Action::Update,
             Action::Update,
-            move |cloud| cloud.edit_schedule(name, |_, state| *state = ScheduleState::Disabled),
+            move |cloud| cloud.edit_schedule(name, |_, state, _| *state = ScheduleState::Disabled),
         ))
         .step(drift(
             &cloud,
@@ -622,9 +681,66 @@ fn lifecycle() {
             Action::Update,
             Action::Update,
             move |cloud| {
-                cloud.edit_schedule(name, |expression, _| {
+                cloud.edit_schedule(name, |expression, _, _| {
                     *expression = "rate(5 minutes)".to_owned()
                 })
+            },
+        ))
+        // The runner takes settings from the event over the job file: another bucket, say.
+        .step(
+            drift(
+                &cloud,
+                &hcl(&base),
+                Action::Update,
+                Action::Update,
+                move |cloud| {
+                    cloud.edit_schedule(name, |_, _, input| {
+                        *input = Some(r#"{"bucket": "somewhere-else"}"#.to_owned())
+                    })
+                },
+            )
+            .plan_check(PlanCheck::known(ADDR, "input", "{}")),
+        )
+        .step(drift(
+            &cloud,
+            &hcl(&base),
+            Action::Update,
+            Action::Update,
+            {
+                let runner_role = runner_role.clone();
+                move |cloud| {
+                    cloud.put_role_policy(
+                        &runner_role,
+                        "tinesaudit-runner",
+                        json!({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}),
+                    )
+                }
+            },
+        ))
+        .step(drift(
+            &cloud,
+            &hcl(&base),
+            Action::Update,
+            Action::Update,
+            {
+                let scheduler_role = format!("{name}-scheduler");
+                move |cloud| {
+                    cloud.put_role_policy(
+                        &scheduler_role,
+                        "added-in-the-console",
+                        json!({"Effect": "Allow", "Action": "lambda:*", "Resource": "*"}),
+                    )
+                }
+            },
+        ))
+        .step(drift(
+            &cloud,
+            &hcl(&base),
+            Action::Update,
+            Action::Update,
+            {
+                let runner_role = runner_role.clone();
+                move |cloud| cloud.attach_own_policy(&runner_role)
             },
         ))
         .step(drift(
