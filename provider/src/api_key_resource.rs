@@ -47,7 +47,7 @@ use tfplugin_framework::{Configure, Known, ProviderData, Resource, plan_modifier
 use tines_client::AuditLogQuery;
 
 use crate::aws_calls::{MANAGED_BY, MANAGED_BY_TAG};
-use crate::clients::{ProviderClients, TinesAccess, configured};
+use crate::clients::{ClientBudget, ProviderClients, TinesAccess, configured};
 use crate::secret_store::{ALREADY_EXISTS, SecretInfo, SecretStore, SecretValue};
 use crate::tines_errors::admin_api_error;
 
@@ -287,7 +287,7 @@ impl Resource for ApiKeyResource {
         let Some(tines) = clients.tines(diags) else {
             return;
         };
-        let can_read = match check_key(tines, tines.tenant(), &secret).await {
+        let can_read = match check_key(tines.budget(), tines.tenant(), &secret).await {
             Ok(KeyCheck::Accepted {
                 can_read_audit_logs,
             }) => can_read_audit_logs,
@@ -403,7 +403,7 @@ impl Resource for ApiKeyResource {
                     let Some(stored) = stored_secret(&store, &arn, diags).await else {
                         return;
                     };
-                    match check_key(tines, tines.tenant(), &stored).await {
+                    match check_key(tines.budget(), tines.tenant(), &stored).await {
                         Ok(KeyCheck::Accepted {
                             can_read_audit_logs,
                         }) => can_read_audit_logs,
@@ -698,11 +698,11 @@ pub(crate) enum KeyCheck {
 /// Asks `tenant` about `key`: `/api/v1/info` proves it works, one audit-log page whether it may read them.
 /// Also how `tinesaudit_ingestion_job` checks the key its runner will use.
 pub(crate) async fn check_key(
-    tines: &TinesAccess,
+    budget: &ClientBudget,
     tenant: &str,
     key: &SecretValue,
 ) -> Result<KeyCheck, tines_client::Error> {
-    let client = tines.client_with_key(tenant, key.expose())?;
+    let client = budget.client_with_key(tenant, key.expose())?;
     match client.info().await {
         Ok(_) => {}
         Err(e) if e.is_unauthorized() => return Ok(KeyCheck::Rejected),
@@ -732,7 +732,7 @@ async fn check_new_key(
     attribute: &str,
     diags: &mut Diagnostics,
 ) -> Option<bool> {
-    match check_key(tines, tines.tenant(), key).await {
+    match check_key(tines.budget(), tines.tenant(), key).await {
         Ok(KeyCheck::Accepted {
             can_read_audit_logs,
         }) => Some(can_read_audit_logs),

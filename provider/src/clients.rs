@@ -16,6 +16,7 @@ use tokio::sync::{OnceCell, OwnedMutexGuard};
 use crate::aws_calls::quiet;
 use crate::iam_roles::Roles;
 use crate::lambda_functions::Functions;
+use crate::provider::{API_KEY_ENV, TENANT_ENV};
 use crate::runner_package::RunnerPackages;
 use crate::s3::Objects;
 use crate::schedules::Schedules;
@@ -23,15 +24,14 @@ use crate::secret_store::SecretStore;
 
 /// The provider's data, shared by all resources and data sources of one configured provider.
 pub struct ProviderClients {
-    /// `None` while the provider configuration is not known (it refers to resources not yet created).
-    tines: Option<TinesAccess>,
+    tines: TinesSetup,
     aws: AwsAccess,
     runner: Arc<RunnerPackages>,
     users: UserLocks,
 }
 
 impl ProviderClients {
-    pub fn new(tines: Option<TinesAccess>, aws: AwsAccess, runner: Arc<RunnerPackages>) -> Self {
+    pub fn new(tines: TinesSetup, aws: AwsAccess, runner: Arc<RunnerPackages>) -> Self {
         Self {
             tines,
             aws,
@@ -54,17 +54,43 @@ impl ProviderClients {
         }
     }
 
-    /// The Tines side, or an error when the provider configuration is not known yet.
+    /// The Tines side with the provider's key, or an error when the provider block names no tenant or
+    /// its configuration is not known yet.
     pub fn tines(&self, diags: &mut Diagnostics) -> Option<&TinesAccess> {
-        if self.tines.is_none() {
-            diags.error(
-                "Provider configuration not known yet",
-                "The tinesaudit provider's tenant or api_key refers to something Terraform only knows after \
-                 apply, so Tines cannot be reached during this plan. Give the provider values known at plan \
-                 time.",
-            );
+        match &self.tines {
+            TinesSetup::Configured(access) => Some(access),
+            TinesSetup::Absent(_) => {
+                diags.error(
+                    "No Tines tenant configured",
+                    format!(
+                        "This needs the Tines admin API, but the tinesaudit provider block sets neither tenant \
+                         nor api_key (nor {TENANT_ENV} and {API_KEY_ENV}). Set both to the tenant's URL and \
+                         a tenant-owner API key; a configuration without them can use only the AWS \
+                         resources and data sources."
+                    ),
+                );
+                None
+            }
+            TinesSetup::NotKnownYet => {
+                diags.error(
+                    "Provider configuration not known yet",
+                    "The tinesaudit provider's tenant or api_key refers to something Terraform only knows \
+                     after apply, so Tines cannot be reached during this plan. Give the provider values \
+                     known at plan time.",
+                );
+                None
+            }
         }
-        self.tines.as_ref()
+    }
+
+    /// How clients for a key other than the provider's are built, e.g. to check the pipeline's key; an
+    /// error while the provider configuration is not known yet.
+    pub fn client_budget(&self, diags: &mut Diagnostics) -> Option<&ClientBudget> {
+        match &self.tines {
+            TinesSetup::Configured(access) => Some(&access.budget),
+            TinesSetup::Absent(budget) => Some(budget),
+            TinesSetup::NotKnownYet => self.tines(diags).map(|access| &access.budget),
+        }
     }
 
     /// A Secrets Manager client, loading the AWS configuration on first use.
@@ -72,10 +98,13 @@ impl ProviderClients {
         self.aws.secrets(diags).await
     }
 
-    /// The provider's tenant URL; `None` while the provider configuration is not known yet. For defaults
-    /// computed during plan, where an unknown configuration is no error.
-    pub fn tenant_if_known(&self) -> Option<&str> {
-        self.tines.as_ref().map(TinesAccess::tenant)
+    /// The provider's tenant URL, for defaults computed during plan, where its absence is no error.
+    pub fn provider_tenant(&self) -> ProviderTenant<'_> {
+        match &self.tines {
+            TinesSetup::Configured(access) => ProviderTenant::Known(&access.tenant),
+            TinesSetup::Absent(_) => ProviderTenant::Absent,
+            TinesSetup::NotKnownYet => ProviderTenant::NotKnownYet,
+        }
     }
 
     /// S3's object calls, on a client with the provider's S3 endpoint and addressing style.
@@ -131,26 +160,38 @@ pub fn configured<'a>(
     clients.as_deref()
 }
 
+/// The Tines side of the provider's configuration.
+pub enum TinesSetup {
+    /// The provider's tenant and key.
+    Configured(TinesAccess),
+    /// Neither tenant nor key given: a configuration of the AWS side only, which may still check the
+    /// pipeline's key against a job's own tenant.
+    Absent(ClientBudget),
+    /// The configuration refers to resources not yet created.
+    NotKnownYet,
+}
+
+/// The provider's tenant as a plan-time default sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderTenant<'a> {
+    Known(&'a str),
+    Absent,
+    NotKnownYet,
+}
+
 /// The Tines client of the provider's key, and the settings to build one for another key.
 pub struct TinesAccess {
     client: Client,
     tenant: String,
-    request_timeout: Duration,
-    retry: RetryPolicy,
+    budget: ClientBudget,
 }
 
 impl TinesAccess {
-    pub fn new(
-        client: Client,
-        tenant: String,
-        request_timeout: Duration,
-        retry: RetryPolicy,
-    ) -> Self {
+    pub fn new(client: Client, tenant: String, budget: ClientBudget) -> Self {
         Self {
             client,
             tenant,
-            request_timeout,
-            retry,
+            budget,
         }
     }
 
@@ -164,8 +205,22 @@ impl TinesAccess {
         &self.tenant
     }
 
-    /// A client for `tenant` (the provider's, or an ingestion job's) with the same budgets, using `key`: to
-    /// check a key the pipeline uses.
+    /// How clients for other keys are built.
+    pub fn budget(&self) -> &ClientBudget {
+        &self.budget
+    }
+}
+
+/// The provider's time budgets for Tines requests, for clients of keys other than the provider's.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientBudget {
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl ClientBudget {
+    /// A client for `tenant` (the provider's, or an ingestion job's) using `key`: to check a key the
+    /// pipeline uses.
     pub fn client_with_key(&self, tenant: &str, key: &str) -> Result<Client, tines_client::Error> {
         Client::new(
             Config::new(tenant, Secret::new(key))

@@ -52,7 +52,7 @@ use tines_client::Timestamp;
 use crate::api_key_resource::{KeyCheck, check_key};
 use crate::audit_logs_data_source::Rfc3339;
 use crate::aws_calls::AwsError;
-use crate::clients::{ProviderClients, configured};
+use crate::clients::{ProviderClients, ProviderTenant, configured};
 use crate::job_file::{
     COMPRESSIONS, DEFAULT_LOOKBACK_SECONDS, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, DEFAULT_PREFIX,
     DEFAULT_REQUESTS_PER_MINUTE, FORMATS, MAX_LOOKBACK_SECONDS, MAX_MAX_PAGES, MAX_PAGE_SIZE,
@@ -678,7 +678,7 @@ async fn check_reader_key(
     diags: &mut Diagnostics,
 ) {
     let at = AttrPath::attr("api_key_secret_arn");
-    let Some(tines) = clients.tines(diags) else {
+    let Some(budget) = clients.client_budget(diags) else {
         return;
     };
     let Some(store) = clients.secrets(diags).await else {
@@ -704,7 +704,7 @@ async fn check_reader_key(
             );
         }
     };
-    match check_key(tines, tenant, &key).await {
+    match check_key(budget, tenant, &key).await {
         Ok(KeyCheck::Accepted {
             can_read_audit_logs: true,
         }) => {}
@@ -999,11 +999,23 @@ impl ModifyPlan for IngestionJobResource {
             _ => Known::Unknown,
         };
         if string_attr(config, "tenant", diags) == Known::Value(None) {
-            let tenant = self
+            let tenant = match self
                 .clients
                 .as_deref()
-                .and_then(ProviderClients::tenant_if_known)
-                .map_or(Known::Unknown, |t| Known::Value(t.to_owned()));
+                .map(ProviderClients::provider_tenant)
+            {
+                Some(ProviderTenant::Known(tenant)) => Known::Value(tenant.to_owned()),
+                Some(ProviderTenant::Absent) => {
+                    return diags.attribute_error(
+                        AttrPath::attr("tenant"),
+                        "Missing Tines tenant",
+                        "The provider block names no tenant for this job to default to. Set `tenant` here, \
+                         the tenant the runner reads audit logs from (e.g. https://example.tines.com), or \
+                         `tenant` and `api_key` in the provider block.",
+                    );
+                }
+                _ => Known::Unknown,
+            };
             plan.set_attr(&AttrPath::attr("tenant"), &tenant, diags);
         }
         for (attribute, default) in [

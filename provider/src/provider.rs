@@ -8,8 +8,10 @@
 //! }
 //! ```
 //!
-//! Malformed values are refused when Terraform validates the configuration, under the attribute; missing
-//! ones (and malformed environment values) when it configures the provider, at the start of a plan. The key
+//! Malformed values are refused when Terraform validates the configuration, under the attribute; a tenant
+//! without a key or a key without a tenant (and malformed environment values) when it configures the
+//! provider, at the start of a plan. Neither is a configuration of the AWS side only: what needs the Tines
+//! admin API then fails with an error saying so, and ingestion jobs name their own tenant. The key
 //! never appears in a message: Tines client errors never contain it, and ours never format it.
 
 use std::path::PathBuf;
@@ -29,7 +31,9 @@ use tines_client::{Client, Config, RetryPolicy, Secret};
 
 use crate::api_key_resource::ApiKeyResource;
 use crate::audit_logs_data_source::AuditLogsDataSource;
-use crate::clients::{AwsAccess, AwsSettings, ProviderClients, TinesAccess};
+use crate::clients::{
+    AwsAccess, AwsSettings, ClientBudget, ProviderClients, TinesAccess, TinesSetup,
+};
 use crate::ingestion_job_resource::IngestionJobResource;
 use crate::runner_package::RunnerPackages;
 use crate::schedule_resource::ScheduleResource;
@@ -45,8 +49,8 @@ pub const TYPE_NAME: &str = "tinesaudit";
 /// The source address users put in `required_providers`, and the key of the reattach JSON in debug mode.
 pub const ADDRESS: &str = "registry.terraform.io/tinesaudit/tinesaudit";
 
-const TENANT_ENV: &str = "TINES_TENANT";
-const API_KEY_ENV: &str = "TINES_API_KEY";
+pub(crate) const TENANT_ENV: &str = "TINES_TENANT";
+pub(crate) const API_KEY_ENV: &str = "TINES_API_KEY";
 
 const DEFAULT_TIMEOUT_SECONDS: i64 = 30;
 const DEFAULT_MAX_RETRIES: i64 = 4;
@@ -147,7 +151,10 @@ impl Provider for TinesAuditProvider {
                     .description(
                         "The tenant's URL, e.g. `https://example.tines.com`: https, with no path. Plain http \
                          is accepted only for a loopback address (a local simulator). Falls back to the \
-                         `TINES_TENANT` environment variable.",
+                         `TINES_TENANT` environment variable. Leave out both this and `api_key` for a \
+                         configuration of the AWS side only (jobs and schedules whose key is managed \
+                         elsewhere): the resources and data sources that call the Tines admin API then say \
+                         so.",
                     )
                     .validator(TenantUrl),
             )
@@ -293,13 +300,13 @@ impl Provider for TinesAuditProvider {
     }
 }
 
-/// The Tines settings from configuration, then environment, checked. `None` without errors means the
-/// configuration is not known yet (it refers to resources not yet created).
+/// The Tines settings from configuration, then environment, checked. Neither tenant nor key is a
+/// configuration of the AWS side only; one without the other is an error.
 fn resolve_tines(
     model: &ProviderModel,
     env: &(dyn Fn(&str) -> Option<String> + Send + Sync),
     diags: &mut Diagnostics,
-) -> Option<TinesAccess> {
+) -> TinesSetup {
     let (
         Known::Value(tenant),
         Known::Value(api_key),
@@ -314,72 +321,83 @@ fn resolve_tines(
         &model.retry_deadline_seconds,
     )
     else {
-        return None;
+        return TinesSetup::NotKnownYet;
+    };
+    let seconds = |value: i64| Duration::from_secs(value.max(1) as u64);
+    let budget = ClientBudget {
+        request_timeout: seconds(timeout.unwrap_or(DEFAULT_TIMEOUT_SECONDS)),
+        retry: RetryPolicy {
+            max_attempts: u32::try_from(retries.unwrap_or(DEFAULT_MAX_RETRIES).max(0)).unwrap_or(0)
+                + 1,
+            deadline: seconds(deadline.unwrap_or(DEFAULT_RETRY_DEADLINE_SECONDS)),
+            ..RetryPolicy::default()
+        },
     };
     let from_env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-    let tenant = match tenant.clone().or_else(|| from_env(TENANT_ENV)) {
-        Some(tenant) => tenant,
-        None => {
+    let (tenant, api_key) = match (
+        tenant.clone().or_else(|| from_env(TENANT_ENV)),
+        api_key.clone().or_else(|| from_env(API_KEY_ENV)),
+    ) {
+        (Some(tenant), Some(api_key)) => (tenant, api_key),
+        (None, None) => return TinesSetup::Absent(budget),
+        (None, Some(_)) => {
             diags.attribute_error(
                 AttrPath::attr("tenant"),
                 "Missing Tines tenant",
                 format!(
-                    "Set `tenant` in the provider block, or the {TENANT_ENV} environment variable, to the \
-                     tenant's URL, e.g. https://example.tines.com."
+                    "An API key is given, so set `tenant` in the provider block, or the {TENANT_ENV} \
+                     environment variable, to the tenant's URL, e.g. https://example.tines.com."
                 ),
             );
-            return None;
+            return TinesSetup::NotKnownYet;
         }
-    };
-    let tenant_source = if model.tenant.value().is_some_and(Option::is_some) {
-        "`tenant`"
-    } else {
-        TENANT_ENV
-    };
-    let api_key = match api_key.clone().or_else(|| from_env(API_KEY_ENV)) {
-        Some(key) => key,
-        None => {
+        (Some(_), None) => {
             diags.attribute_error(
                 AttrPath::attr("api_key"),
                 "Missing Tines API key",
                 format!(
-                    "Set `api_key` in the provider block, or the {API_KEY_ENV} environment variable, to a \
-                     tenant-owner API key (Settings › API keys in Tines)."
+                    "A tenant is given, so set `api_key` in the provider block, or the {API_KEY_ENV} \
+                     environment variable, to a tenant-owner API key (Settings › API keys in Tines)."
                 ),
             );
-            return None;
+            return TinesSetup::NotKnownYet;
         }
     };
-    let key_source = if model.api_key.value().is_some_and(Option::is_some) {
-        "`api_key`"
-    } else {
-        API_KEY_ENV
+    let source = |attribute: &str, from_config: bool, variable: &'static str| {
+        if from_config {
+            format!("`{attribute}`")
+        } else {
+            variable.to_owned()
+        }
     };
-    let seconds = |value: i64| Duration::from_secs(value.max(1) as u64);
-    let request_timeout = seconds(timeout.unwrap_or(DEFAULT_TIMEOUT_SECONDS));
-    let retry = RetryPolicy {
-        max_attempts: u32::try_from(retries.unwrap_or(DEFAULT_MAX_RETRIES).max(0)).unwrap_or(0) + 1,
-        deadline: seconds(deadline.unwrap_or(DEFAULT_RETRY_DEADLINE_SECONDS)),
-        ..RetryPolicy::default()
-    };
+    let tenant_source = source(
+        "tenant",
+        model.tenant.value().is_some_and(Option::is_some),
+        TENANT_ENV,
+    );
+    let key_source = source(
+        "api_key",
+        model.api_key.value().is_some_and(Option::is_some),
+        API_KEY_ENV,
+    );
     let config = Config::new(tenant.clone(), Secret::new(api_key))
-        .request_timeout(request_timeout)
-        .retry(retry);
+        .request_timeout(budget.request_timeout)
+        .retry(budget.retry);
     match Client::new(config) {
-        Ok(client) => Some(TinesAccess::new(client, tenant, request_timeout, retry)),
+        Ok(client) => TinesSetup::Configured(TinesAccess::new(client, tenant, budget)),
         Err(error) => {
             let (attribute, problem) = config_problem(error.message());
             let source = match attribute {
                 "tenant" => tenant_source,
                 "api_key" => key_source,
-                _ => attribute,
+                _ => attribute.to_owned(),
             };
             diags.attribute_error(
                 AttrPath::attr(attribute),
                 "Invalid provider configuration",
                 format!("{source} {problem}."),
             );
-            None
+            TinesSetup::NotKnownYet
         }
     }
 }
@@ -471,6 +489,21 @@ mod tests {
         None
     }
 
+    fn configured(setup: TinesSetup) -> Option<TinesAccess> {
+        match setup {
+            TinesSetup::Configured(access) => Some(access),
+            TinesSetup::Absent(_) | TinesSetup::NotKnownYet => None,
+        }
+    }
+
+    #[test]
+    fn neither_tenant_nor_key_is_a_configuration_of_the_aws_side_only() {
+        let mut diags = Diagnostics::new();
+        let setup = resolve_tines(&model(None, None), &no_env, &mut diags);
+        assert!(matches!(setup, TinesSetup::Absent(_)));
+        assert!(diags.is_empty(), "{diags}");
+    }
+
     #[test]
     fn configuration_wins_over_environment() {
         let env = |name: &str| match name {
@@ -485,15 +518,18 @@ mod tests {
             &mut diags,
         );
         assert!(!diags.has_error(), "{diags}");
-        assert_eq!(access.unwrap().tenant(), "https://cfg.tines.com");
-        let access = resolve_tines(&model(None, None), &env, &mut diags).unwrap();
+        assert_eq!(
+            configured(access).unwrap().tenant(),
+            "https://cfg.tines.com"
+        );
+        let access = configured(resolve_tines(&model(None, None), &env, &mut diags)).unwrap();
         assert_eq!(access.tenant(), "https://env.tines.com");
     }
 
     #[test]
     fn missing_values_name_the_attribute_and_the_variable() {
         let mut diags = Diagnostics::new();
-        assert!(resolve_tines(&model(None, Some("k")), &no_env, &mut diags).is_none());
+        assert!(configured(resolve_tines(&model(None, Some("k")), &no_env, &mut diags)).is_none());
         let d = diags.iter().next().unwrap();
         assert_eq!(d.path, Some(AttrPath::attr("tenant")));
         assert!(d.detail.contains(TENANT_ENV), "{d}");
@@ -501,11 +537,11 @@ mod tests {
         let mut diags = Diagnostics::new();
         let blank_key = |name: &str| (name == API_KEY_ENV).then(|| "  ".to_owned());
         assert!(
-            resolve_tines(
+            configured(resolve_tines(
                 &model(Some("https://t.tines.com"), None),
                 &blank_key,
                 &mut diags
-            )
+            ))
             .is_none()
         );
         let d = diags.iter().next().unwrap();
@@ -516,7 +552,7 @@ mod tests {
     fn malformed_environment_values_point_at_the_attribute_and_the_variable() {
         let env = |name: &str| (name == TENANT_ENV).then(|| "http://tines.example.com".to_owned());
         let mut diags = Diagnostics::new();
-        assert!(resolve_tines(&model(None, Some("k")), &env, &mut diags).is_none());
+        assert!(configured(resolve_tines(&model(None, Some("k")), &env, &mut diags)).is_none());
         let d = diags.iter().next().unwrap();
         assert_eq!(d.path, Some(AttrPath::attr("tenant")));
         assert!(d.detail.starts_with(TENANT_ENV), "{d}");
@@ -528,7 +564,10 @@ mod tests {
         let mut unknown = model(Some("https://t.tines.com"), None);
         unknown.api_key = Known::Unknown;
         let mut diags = Diagnostics::new();
-        assert!(resolve_tines(&unknown, &no_env, &mut diags).is_none());
+        assert!(matches!(
+            resolve_tines(&unknown, &no_env, &mut diags),
+            TinesSetup::NotKnownYet
+        ));
         assert!(diags.is_empty());
     }
 
@@ -537,11 +576,11 @@ mod tests {
         let mut diags = Diagnostics::new();
         let bad = "tok SECRET-VALUE";
         assert!(
-            resolve_tines(
+            configured(resolve_tines(
                 &model(Some("https://t.tines.com"), Some(bad)),
                 &no_env,
                 &mut diags
-            )
+            ))
             .is_none()
         );
         let text = diags.to_string();

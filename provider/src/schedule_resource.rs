@@ -1314,7 +1314,7 @@ async fn refresh(
         job_file_sha256.as_deref(),
     )
     .await;
-    let role_arn = match created_role_as_deployed(
+    let Some(role_arn) = created_role_as_deployed(
         &roles,
         &function.role,
         &name,
@@ -1323,35 +1323,20 @@ async fn refresh(
         diags,
     )
     .await
-    {
-        Ok(arn) => arn,
-        Err(e) => {
-            diags.error(
-                "Cannot read the role",
-                format!("Role {}: {e}", function.role),
-            );
-            return Refreshed::Failed;
-        }
+    else {
+        return Refreshed::Failed;
     };
-    let scheduler_role = &schedule.spec.role_arn;
-    let scheduler_role_arn = match created_role_as_deployed(
+    let Some(scheduler_role_arn) = created_role_as_deployed(
         &roles,
-        scheduler_role,
+        &schedule.spec.role_arn,
         &name,
         CreatedRole::SCHEDULER,
         Some(&invoke_policy(&function.arn)),
         diags,
     )
     .await
-    {
-        Ok(arn) => arn,
-        Err(e) => {
-            diags.error(
-                "Cannot read the role",
-                format!("Role {scheduler_role}: {e}"),
-            );
-            return Refreshed::Failed;
-        }
+    else {
+        return Refreshed::Failed;
     };
     let runner_sha256 = if function.has_runner_runtime() {
         code_sha256_to_hex(&function.code_sha256)
@@ -1387,22 +1372,27 @@ async fn refresh(
 struct CreatedRole {
     suffix: &'static str,
     policy: &'static str,
+    /// The attribute that names a role of the user's own instead.
+    attribute: &'static str,
 }
 
 impl CreatedRole {
     const RUNNER: CreatedRole = CreatedRole {
         suffix: RUNNER_ROLE_SUFFIX,
         policy: RUNNER_POLICY,
+        attribute: "role_arn",
     };
     const SCHEDULER: CreatedRole = CreatedRole {
         suffix: SCHEDULER_ROLE_SUFFIX,
         policy: INVOKE_POLICY,
+        attribute: "scheduler_role_arn",
     };
 }
 
 /// `arn`, unless it is the role this resource created and that role is gone or no longer as deployed:
 /// then null, so that the plan sets it up again, with a warning saying what changed. `expected` is the
-/// document of the role's policy, when it can be known here.
+/// document of the role's policy, when it can be known here. `None` when IAM could not be read (the error
+/// is in `diags`).
 async fn created_role_as_deployed(
     roles: &Roles,
     arn: &str,
@@ -1410,40 +1400,50 @@ async fn created_role_as_deployed(
     created: CreatedRole,
     expected: Option<&str>,
     diags: &mut Diagnostics,
-) -> Result<Option<String>, AwsError> {
+) -> Option<Option<String>> {
     let role = format!("{schedule}{}", created.suffix);
     if !is_role(arn, &role) {
-        return Ok(Some(arn.to_owned()));
+        return Some(Some(arn.to_owned()));
     }
-    match roles.get(&role).await? {
-        None => return Ok(None),
-        // Someone's own role that happens to have the name: theirs to manage.
-        Some(info) if !info.made_for(schedule) => return Ok(Some(arn.to_owned())),
-        Some(_) => {}
-    }
-    let Some(policies) = roles.policies(&role).await? else {
-        return Ok(None);
-    };
-    match policy_drift(&policies, created.policy, expected) {
-        Some(change) => {
+    match created_role_change(roles, &role, schedule, created, expected).await {
+        Ok(None) => Some(Some(arn.to_owned())),
+        Ok(Some(change)) => {
             diags.warning(
                 format!("Role {role} changed outside Terraform"),
                 format!(
                     "{change}. The role belongs to this resource, which allows it only its policy {}; \
                      apply restores that and removes the rest. Give a role of your own in {} to manage \
                      its policies yourself.",
-                    created.policy,
-                    if created.suffix == RUNNER_ROLE_SUFFIX {
-                        "role_arn"
-                    } else {
-                        "scheduler_role_arn"
-                    }
+                    created.policy, created.attribute
                 ),
             );
-            Ok(None)
+            Some(None)
         }
-        None => Ok(Some(arn.to_owned())),
+        Err(e) => {
+            diags.error("Cannot read the role", format!("Role {arn}: {e}"));
+            None
+        }
     }
+}
+
+/// How the role `role` this resource created changed outside Terraform, if it did; someone's own role
+/// that happens to have the name is theirs to manage.
+async fn created_role_change(
+    roles: &Roles,
+    role: &str,
+    schedule: &str,
+    created: CreatedRole,
+    expected: Option<&str>,
+) -> Result<Option<String>, AwsError> {
+    match roles.get(role).await? {
+        None => return Ok(Some("It was deleted".to_owned())),
+        Some(info) if !info.made_for(schedule) => return Ok(None),
+        Some(_) => {}
+    }
+    Ok(match roles.policies(role).await? {
+        Some(policies) => policy_drift(&policies, created.policy, expected),
+        None => Some("It was deleted".to_owned()),
+    })
 }
 
 /// What a created role was given or lost outside Terraform, if anything: policies besides `policy_name`,

@@ -1,5 +1,5 @@
 //! `tinesaudit_schedule` through Terraform, against moto (IAM, Lambda, Scheduler) and SeaweedFS (the job
-//! file), on every CLI one after another.
+//! file), on every CLI one after another, with a provider block of the AWS side only (no Tines tenant).
 //!
 //! * `lifecycle`: create with created roles; import-verify; update expression, state and memory; a runner
 //!   upgrade (another bootstrap file: a planned update of `runner_sha256`, then the function's code hash
@@ -390,10 +390,8 @@ fn config(cloud: &Cloud, settings: &Settings) -> String {
   }}
 }}
 
-# The provider needs a tenant; tinesaudit_schedule never calls it.
+# The AWS side only: no tenant, no key.
 provider "tinesaudit" {{
-  tenant                  = "http://127.0.0.1:9"
-  api_key                 = "not-used-by-tinesaudit-schedule"
   aws_region              = {region:?}
   aws_endpoint_url        = {moto:?}
   aws_s3_endpoint_url     = {seaweed:?}

@@ -698,3 +698,38 @@ async fn the_reader_policy_lists_and_reads_the_prefix() {
         assert_eq!(path_of(errs[0]), path);
     }
 }
+
+#[tokio::test]
+async fn without_tines_in_the_provider_block_a_job_names_its_tenant_and_its_key_is_still_checked() {
+    let env = Env::with_s3().await;
+    create_bucket(&env, BUCKET).await;
+    let (granted, _) = key_in_secret(&env, "tenant_owner", "pipeline-key").await;
+    let (no_grant, _) = key_in_secret(&env, "service", "no-grant").await;
+    env.configure_ok(&[("tenant", Value::Null), ("api_key", Value::Null)])
+        .await;
+
+    let planned = env.plan(JOB, &Value::Null, &job(&env, &granted, &[])).await;
+    let errs = errors(&planned.diagnostics);
+    assert_eq!(errs.len(), 1, "{}", text(&planned.diagnostics));
+    assert_eq!(path_of(errs[0]), "tenant");
+    assert!(
+        errs[0].detail.contains("names no tenant"),
+        "{}",
+        errs[0].detail
+    );
+
+    let tenant = ("tenant", s(env.sim.base_url()));
+    let refused = job(&env, &no_grant, std::slice::from_ref(&tenant));
+    let (state, diagnostics) = try_converge(&env, &Value::Null, &refused).await;
+    let errs = errors(&diagnostics);
+    assert_eq!(errs.len(), 1, "{}", text(&diagnostics));
+    assert_eq!(path_of(errs[0]), "api_key_secret_arn");
+    assert_eq!(state, Value::Null);
+
+    env.converge(JOB, &Value::Null, &job(&env, &granted, &[tenant]))
+        .await;
+    assert!(
+        object(&env, JOB_KEY).await.is_some(),
+        "the job file is written"
+    );
+}

@@ -68,6 +68,43 @@ async fn missing_tenant_and_key_are_reported_at_configure_naming_the_variables()
 }
 
 #[tokio::test]
+async fn without_tenant_and_key_only_what_needs_the_admin_api_fails() {
+    let env = Env::unconfigured(None).await;
+    env.configure_ok(&[("tenant", Value::Null), ("api_key", Value::Null)])
+        .await;
+    let (_, diagnostics) = env
+        .read_data(
+            "tinesaudit_tenant",
+            &env.data_source("tinesaudit_tenant", &[]),
+        )
+        .await;
+    let errors = errors(&diagnostics);
+    assert_eq!(errors.len(), 1, "{}", text(&diagnostics));
+    assert_eq!(errors[0].summary, "No Tines tenant configured");
+    assert!(
+        errors[0].detail.contains("TINES_TENANT"),
+        "{}",
+        errors[0].detail
+    );
+
+    let (policy, diagnostics) = env
+        .read_data(
+            "tinesaudit_secops_reader_policy",
+            &env.data_source(
+                "tinesaudit_secops_reader_policy",
+                &[("bucket", s("secops-audit"))],
+            ),
+        )
+        .await;
+    assert_no_errors(&diagnostics);
+    assert!(
+        policy
+            .attribute("json")
+            .is_some_and(|json| *json != Value::Null)
+    );
+}
+
+#[tokio::test]
 async fn environment_fallbacks_configure_the_provider() {
     let probe = Env::unconfigured(None).await;
     let (tenant, key) = (probe.sim.base_url().to_owned(), probe.owner_key.clone());
