@@ -55,8 +55,8 @@ use crate::aws_calls::AwsError;
 use crate::clients::{ProviderClients, ProviderTenant, configured};
 use crate::job_file::{
     COMPRESSIONS, DEFAULT_LOOKBACK_SECONDS, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, DEFAULT_PREFIX,
-    DEFAULT_REQUESTS_PER_MINUTE, FORMATS, MAX_LOOKBACK_SECONDS, MAX_MAX_PAGES, MAX_PAGE_SIZE,
-    MAX_REQUESTS_PER_MINUTE,
+    DEFAULT_REQUESTS_PER_MINUTE, FORMATS, MAX_BYTES, MAX_LOOKBACK_SECONDS, MAX_MAX_PAGES,
+    MAX_PAGE_SIZE, MAX_REQUESTS_PER_MINUTE,
 };
 use crate::provider::TenantUrl;
 use crate::runner_package::sha256_hex;
@@ -379,7 +379,8 @@ impl Resource for IngestionJobResource {
                     .computed()
                     .description(format!(
                         "Where the job file is written in `bucket`; outside `prefix`. An {key_form}. Default \
-                         `tinesaudit/jobs/<name>.json`. Changing it replaces the job."
+                         `tinesaudit/jobs/<name>.json`. Changing it replaces the job. Creating a job refuses \
+                         a job file that another job wrote there."
                     ))
                     .validator(OBJECT_KEY)
                     .plan_modifier(plan_modifier::requires_replace()),
@@ -499,6 +500,7 @@ impl Resource for IngestionJobResource {
     async fn create(&self, request: CreateRequest, response: &mut CreateResponse) {
         self.write(
             &request.plan,
+            true,
             &mut response.state,
             &mut response.diagnostics,
         )
@@ -569,6 +571,7 @@ impl Resource for IngestionJobResource {
     async fn update(&self, request: UpdateRequest, response: &mut UpdateResponse) {
         self.write(
             &request.plan,
+            false,
             &mut response.state,
             &mut response.diagnostics,
         )
@@ -614,7 +617,13 @@ impl Resource for IngestionJobResource {
 
 impl IngestionJobResource {
     /// Create and update: the checks, then the job file; fills `state`'s computed attributes.
-    async fn write(&self, plan: &SchemaValue, state: &mut SchemaValue, diags: &mut Diagnostics) {
+    async fn write(
+        &self,
+        plan: &SchemaValue,
+        creating: bool,
+        state: &mut SchemaValue,
+        diags: &mut Diagnostics,
+    ) {
         let Some(clients) = configured(&self.clients, diags) else {
             return;
         };
@@ -637,9 +646,12 @@ impl IngestionJobResource {
         let Some(objects) = clients.s3(diags).await else {
             return;
         };
-        // Both checks run, so that one apply reports every problem.
+        // Every check runs, so that one apply reports every problem.
         check_writable(&objects, &bucket, &prefix, diags).await;
         check_reader_key(clients, &tenant, &arn, diags).await;
+        if creating {
+            check_not_another_jobs(&objects, &bucket, &key, &name, diags).await;
+        }
         if diags.has_error() {
             return;
         }
@@ -667,6 +679,40 @@ impl IngestionJobResource {
             model.lag_seconds = Known::Value(lag);
         }
         state.set(&model, diags);
+    }
+}
+
+/// A create refuses a job file that another job wrote (its name is in the object's metadata): two jobs
+/// with one `job_file_key` would overwrite each other's settings. A job file without a name (written by
+/// hand, or replaced outside Terraform) is taken over.
+async fn check_not_another_jobs(
+    objects: &Objects,
+    bucket: &str,
+    key: &str,
+    name: &str,
+    diags: &mut Diagnostics,
+) {
+    let url = s3_url(bucket, key);
+    match objects.get(bucket, key, Some(MAX_BYTES)).await {
+        Ok(Some(object)) => {
+            if let Some(owner) = object
+                .metadata
+                .get(NAME_METADATA)
+                .filter(|owner| *owner != name)
+            {
+                diags.attribute_error(
+                    AttrPath::attr("job_file_key"),
+                    "Job file belongs to another job",
+                    format!(
+                        "{url} was written by the ingestion job {owner:?}, and two jobs with one job file \
+                         overwrite each other's settings. Give this job another job_file_key, or import \
+                         that job file (terraform import <address> {url}) in place of the other job."
+                    ),
+                );
+            }
+        }
+        Ok(None) => {}
+        Err(e) => diags.push(s3_error("read the job file", &url, &e, "job_file_key")),
     }
 }
 

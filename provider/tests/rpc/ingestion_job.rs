@@ -733,3 +733,47 @@ async fn without_tines_in_the_provider_block_a_job_names_its_tenant_and_its_key_
         "the job file is written"
     );
 }
+
+#[tokio::test]
+async fn a_second_job_on_the_same_job_file_is_refused_and_leaves_it_alone() {
+    let env = Env::with_s3().await;
+    create_bucket(&env, BUCKET).await;
+    let (arn, _) = key_in_secret(&env, "tenant_owner", "pipeline-key").await;
+    env.converge(JOB, &Value::Null, &job(&env, &arn, &[])).await;
+    let first = object(&env, JOB_KEY).await.expect("the first job's file");
+
+    let second = job(
+        &env,
+        &arn,
+        &[
+            ("name", s("second")),
+            ("job_file_key", s(JOB_KEY)),
+            ("prefix", s("second/")),
+            ("state_key", s("state/second.json")),
+        ],
+    );
+    let (state, diagnostics) = try_converge(&env, &Value::Null, &second).await;
+    let errs = errors(&diagnostics);
+    assert_eq!(errs.len(), 1, "{}", text(&diagnostics));
+    assert_eq!(path_of(errs[0]), "job_file_key");
+    assert!(
+        errs[0].detail.contains("ingestion job \"secops\""),
+        "{}",
+        errs[0].detail
+    );
+    assert_eq!(state, Value::Null);
+    assert_eq!(
+        object(&env, JOB_KEY).await,
+        Some(first),
+        "the first job's file is untouched"
+    );
+
+    // A job file written by hand carries no job's name: a create takes it over.
+    put_object(&env, "tinesaudit/jobs/by-hand.json", b"{}").await;
+    env.converge(
+        JOB,
+        &Value::Null,
+        &job(&env, &arn, &[("name", s("by-hand"))]),
+    )
+    .await;
+}
