@@ -17,6 +17,8 @@ const NOT_FOUND: &[&str] = &["NoSuchEntity"];
 pub struct RoleInfo {
     pub arn: String,
     pub tags: BTreeMap<String, String>,
+    /// The trust (assume-role) policy document.
+    pub trust: String,
 }
 
 impl RoleInfo {
@@ -84,6 +86,13 @@ fn tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, AwsError> {
         .collect()
 }
 
+/// IAM answers policy documents URL-encoded.
+fn url_decoded(document: &str) -> String {
+    percent_decode_str(document)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 impl Roles {
     pub fn new(config: &aws_config::SdkConfig) -> Self {
         Self {
@@ -110,6 +119,10 @@ impl Roles {
                 .iter()
                 .map(|t| (t.key().to_owned(), t.value().to_owned()))
                 .collect(),
+            trust: role
+                .assume_role_policy_document()
+                .map(url_decoded)
+                .unwrap_or_default(),
         }))
     }
 
@@ -217,11 +230,7 @@ impl Roles {
             else {
                 continue;
             };
-            // IAM answers the document URL-encoded.
-            let document = percent_decode_str(output.policy_document())
-                .decode_utf8_lossy()
-                .into_owned();
-            inline.insert(name, document);
+            inline.insert(name, url_decoded(output.policy_document()));
         }
         Ok(Some(RolePolicies { inline, attached }))
     }

@@ -28,8 +28,8 @@
 //! * **Refresh** reports the function and schedule as AWS has them: code changed outside Terraform (or a
 //!   runtime, handler or architecture the runner cannot run on) shows in `runner_sha256`, and timeout,
 //!   memory, environment, role, expression, state, the schedule's input and the rest in their attributes;
-//!   a created role that was deleted or whose policies changed (with a warning saying how), or a schedule
-//!   invoking another function, plans an update. A deleted function or
+//!   a created role that was deleted or whose trust policy or policies changed (with a warning saying
+//!   how), or a schedule invoking another function, plans an update. A deleted function or
 //!   schedule makes the resource gone, and the next apply creates it again.
 //! * **Create** takes over what a half-done create or a deleted schedule left behind: a function or role
 //!   of that name this provider made (they carry a `tinesaudit:managed-by` tag), and a schedule that
@@ -218,9 +218,9 @@ impl Resource for ScheduleResource {
                          `<name>{RUNNER_ROLE_SUFFIX}`, allowed only what the job needs: write records under \
                          the job's prefix, read and write its state object, list the bucket's keys (S3 \
                          answers a missing object with 404 only then), read the job file and the API key's \
-                         secret, write the function's logs. The role is the resource's: policies edited, \
-                         added or attached outside Terraform show in the plan, and apply restores its one \
-                         policy. Give your own role for more, e.g. a KMS key for the bucket."
+                         secret, write the function's logs. The role is the resource's: its trust policy and \
+                         policies edited, added or attached outside Terraform show in the plan, and apply \
+                         restores them. Give your own role for more, e.g. a KMS key for the bucket."
                     ))
                     .validator(role_arn()),
             )
@@ -773,7 +773,7 @@ async fn deploy(
             let spec = RoleSpec {
                 name: &role,
                 description: &format!("Runs the tinesaudit runner of schedule {name}"),
-                trust: &trust_policy("lambda.amazonaws.com", None),
+                trust: &CreatedRole::RUNNER.trust(None),
                 tags: &tags,
             };
             let ensured = ensure_role(&roles, name, &spec, "role_arn", diags).await?;
@@ -809,7 +809,7 @@ async fn deploy(
                 description: &format!(
                     "Lets EventBridge Scheduler invoke the tinesaudit runner {name}"
                 ),
-                trust: &trust_policy("scheduler.amazonaws.com", account),
+                trust: &CreatedRole::SCHEDULER.trust(account),
                 tags: &tags,
             };
             let ensured = ensure_role(&roles, name, &spec, "scheduler_role_arn", diags).await?;
@@ -1017,20 +1017,6 @@ fn invoke_policy(function_arn: &str) -> String {
         }],
     })
     .to_string()
-}
-
-/// A trust policy letting `service` assume the role; with `account`, only on behalf of that account, as
-/// AWS advises for EventBridge Scheduler.
-fn trust_policy(service: &str, account: Option<&str>) -> String {
-    let mut statement = json!({
-        "Effect": "Allow",
-        "Principal": {"Service": service},
-        "Action": "sts:AssumeRole",
-    });
-    if let Some(account) = account {
-        statement["Condition"] = json!({"StringEquals": {"aws:SourceAccount": account}});
-    }
-    json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
 }
 
 /// Where the function lives: its name, the region of the Lambda client, and the partition and account of
@@ -1305,6 +1291,7 @@ async fn refresh(
         (None, Some(job_file)) => current_job_sha256(clients, job_file).await,
         (None, None) => None,
     };
+    let account = Arn::parse(&function.arn).map(|arn| arn.account);
     let runner_policy = expected_runner_policy(
         clients,
         &functions,
@@ -1319,6 +1306,7 @@ async fn refresh(
         &function.role,
         &name,
         CreatedRole::RUNNER,
+        account,
         runner_policy.as_deref(),
         diags,
     )
@@ -1331,6 +1319,7 @@ async fn refresh(
         &schedule.spec.role_arn,
         &name,
         CreatedRole::SCHEDULER,
+        account,
         Some(&invoke_policy(&function.arn)),
         diags,
     )
@@ -1374,30 +1363,53 @@ struct CreatedRole {
     policy: &'static str,
     /// The attribute that names a role of the user's own instead.
     attribute: &'static str,
+    /// The service that assumes it.
+    service: &'static str,
+    /// Whether the trust is only on behalf of the function's account, as AWS advises for Scheduler.
+    same_account_only: bool,
 }
 
 impl CreatedRole {
+    /// The trust policy: `service` may assume the role, on behalf of `account` only when
+    /// `same_account_only`.
+    fn trust(self, account: Option<&str>) -> String {
+        let mut statement = json!({
+            "Effect": "Allow",
+            "Principal": {"Service": self.service},
+            "Action": "sts:AssumeRole",
+        });
+        if let (true, Some(account)) = (self.same_account_only, account) {
+            statement["Condition"] = json!({"StringEquals": {"aws:SourceAccount": account}});
+        }
+        json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
+    }
+
     const RUNNER: CreatedRole = CreatedRole {
         suffix: RUNNER_ROLE_SUFFIX,
         policy: RUNNER_POLICY,
         attribute: "role_arn",
+        service: "lambda.amazonaws.com",
+        same_account_only: false,
     };
     const SCHEDULER: CreatedRole = CreatedRole {
         suffix: SCHEDULER_ROLE_SUFFIX,
         policy: INVOKE_POLICY,
         attribute: "scheduler_role_arn",
+        service: "scheduler.amazonaws.com",
+        same_account_only: true,
     };
 }
 
 /// `arn`, unless it is the role this resource created and that role is gone or no longer as deployed:
-/// then null, so that the plan sets it up again, with a warning saying what changed. `expected` is the
-/// document of the role's policy, when it can be known here. `None` when IAM could not be read (the error
-/// is in `diags`).
+/// then null, so that the plan sets it up again, with a warning saying what changed. `account` is the
+/// function's; `expected` is the document of the role's policy, when it can be known here. `None` when IAM
+/// could not be read (the error is in `diags`).
 async fn created_role_as_deployed(
     roles: &Roles,
     arn: &str,
     schedule: &str,
     created: CreatedRole,
+    account: Option<&str>,
     expected: Option<&str>,
     diags: &mut Diagnostics,
 ) -> Option<Option<String>> {
@@ -1405,15 +1417,16 @@ async fn created_role_as_deployed(
     if !is_role(arn, &role) {
         return Some(Some(arn.to_owned()));
     }
-    match created_role_change(roles, &role, schedule, created, expected).await {
+    let trust = created.trust(account);
+    match created_role_change(roles, &role, schedule, created, &trust, expected).await {
         Ok(None) => Some(Some(arn.to_owned())),
         Ok(Some(change)) => {
             diags.warning(
                 format!("Role {role} changed outside Terraform"),
                 format!(
-                    "{change}. The role belongs to this resource, which allows it only its policy {}; \
-                     apply restores that and removes the rest. Give a role of your own in {} to manage \
-                     its policies yourself.",
+                    "{change}. The role belongs to this resource: apply restores its trust policy and its \
+                     one policy {}, and removes any other. Give a role of your own in {} to manage it \
+                     yourself.",
                     created.policy, created.attribute
                 ),
             );
@@ -1433,11 +1446,17 @@ async fn created_role_change(
     role: &str,
     schedule: &str,
     created: CreatedRole,
+    trust: &str,
     expected: Option<&str>,
 ) -> Result<Option<String>, AwsError> {
     match roles.get(role).await? {
         None => return Ok(Some("It was deleted".to_owned())),
         Some(info) if !info.made_for(schedule) => return Ok(None),
+        Some(info) if !same_json(&info.trust, trust) => {
+            return Ok(Some(
+                "Its trust policy was edited, so others may assume it".to_owned(),
+            ));
+        }
         Some(_) => {}
     }
     Ok(match roles.policies(role).await? {
@@ -1466,13 +1485,18 @@ fn policy_drift(
     let Some(document) = policies.inline.get(policy_name) else {
         return Some(format!("Its policy {policy_name} was deleted"));
     };
-    let as_json = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
     match expected {
-        Some(expected) if as_json(document).is_none_or(|doc| Some(doc) != as_json(expected)) => {
+        Some(expected) if !same_json(document, expected) => {
             Some(format!("Its policy {policy_name} was edited"))
         }
         _ => None,
     }
+}
+
+/// Two policy documents say the same, however spaced and with their keys in any order.
+fn same_json(a: &str, b: &str) -> bool {
+    let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+    parse(a).is_some_and(|a| Some(a) == parse(b))
 }
 
 /// The runner role's policy for the job file the function was deployed with, while that file is there
@@ -1762,18 +1786,16 @@ mod tests {
 
     #[test]
     fn trust_policies_limit_the_scheduler_to_this_account() {
+        let account = Some("123456789012");
         let lambda: serde_json::Value =
-            serde_json::from_str(&trust_policy("lambda.amazonaws.com", None)).unwrap();
+            serde_json::from_str(&CreatedRole::RUNNER.trust(account)).unwrap();
         assert_eq!(
             lambda["Statement"][0]["Principal"]["Service"],
             "lambda.amazonaws.com"
         );
         assert!(lambda["Statement"][0].get("Condition").is_none());
-        let scheduler: serde_json::Value = serde_json::from_str(&trust_policy(
-            "scheduler.amazonaws.com",
-            Some("123456789012"),
-        ))
-        .unwrap();
+        let scheduler: serde_json::Value =
+            serde_json::from_str(&CreatedRole::SCHEDULER.trust(account)).unwrap();
         assert_eq!(
             scheduler["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"],
             "123456789012"

@@ -6,8 +6,8 @@
 //!   matches); then one drift at a time, each shown by the plan and undone by the apply: code, timeout,
 //!   memory and environment, role, runtime and handler, a deleted created role, a disabled schedule, an
 //!   edited expression, another input, a created role's policy edited, another inline policy, a managed
-//!   policy attached, a deleted schedule, a deleted function. Destroy leaves no function, schedule or
-//!   role.
+//!   policy attached, a trust policy edited, a deleted schedule, a deleted function. Destroy leaves no
+//!   function, schedule or role.
 //! * `given_roles`: roles of the user's own; switching to a created execution role and back, which
 //!   deletes it again; the user's roles stay after destroy.
 //!
@@ -739,6 +739,35 @@ fn lifecycle() {
             {
                 let runner_role = runner_role.clone();
                 move |cloud| cloud.attach_own_policy(&runner_role)
+            },
+        ))
+        // Another account may now assume the runner role, and read the API key with it.
+        .step(drift(
+            &cloud,
+            &hcl(&base),
+            Action::Update,
+            Action::Update,
+            {
+                let runner_role = runner_role.clone();
+                move |cloud| {
+                    let trust = json!({
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+                            "Action": "sts:AssumeRole",
+                        }],
+                    });
+                    cloud.runtime.block_on(
+                        cloud
+                            .iam
+                            .update_assume_role_policy()
+                            .role_name(&runner_role)
+                            .policy_document(trust.to_string())
+                            .send(),
+                    )?;
+                    Ok(())
+                }
             },
         ))
         .step(drift(
