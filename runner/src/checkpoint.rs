@@ -59,6 +59,12 @@ impl Position {
     }
 }
 
+/// Tenant URLs as people write them: the host's case and a trailing slash make no difference.
+fn same_tenant(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
 pub fn whole_second(at: Timestamp) -> Timestamp {
     Timestamp::from_second(at.as_second()).unwrap_or(at)
 }
@@ -80,6 +86,10 @@ pub struct State {
     pub window_end: Option<Timestamp>,
     pub lease: Option<Lease>,
     pub updated_at: Timestamp,
+    /// The tenant whose records `position` counts: another tenant's checkpoint would skip records.
+    /// A state written before this was recorded takes the tenant of the next run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +105,17 @@ pub enum CheckpointError {
         bucket: String,
         key: String,
         detail: String,
+    },
+    #[error(
+        "the state object s3://{bucket}/{key} holds the checkpoint of tenant {recorded}, not of {configured}; \
+         moving on from it would skip {configured}'s records. Give this job a state key of its own, or \
+         delete the object to start from the lookback"
+    )]
+    OtherTenant {
+        bucket: String,
+        key: String,
+        recorded: String,
+        configured: String,
     },
     #[error("refusing to move the checkpoint backwards (from {from} to {to})")]
     Regression { from: Timestamp, to: Timestamp },
@@ -118,10 +139,12 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// Reads the state (creating it from `first_position` on a first run) and takes the lease.
+    /// Reads the state of `tenant` (creating it from `first_position` on a first run) and takes the
+    /// lease.
     pub async fn acquire(
         store: ObjectStore,
         key: &str,
+        tenant: &str,
         owner: &str,
         lease_for: Duration,
         first_position: impl FnOnce() -> Position,
@@ -138,6 +161,7 @@ impl Checkpoint {
                 window_end: None,
                 lease: Some(lease),
                 updated_at: now,
+                tenant: Some(tenant.to_owned()),
             };
             return match store
                 .create(key, encode(&state), "application/json")
@@ -168,6 +192,18 @@ impl Checkpoint {
                     state.version
                 ),
             });
+        }
+        match &state.tenant {
+            Some(recorded) if !same_tenant(recorded, tenant) => {
+                return Err(CheckpointError::OtherTenant {
+                    bucket: store.bucket().to_owned(),
+                    key: key.to_owned(),
+                    recorded: recorded.clone(),
+                    configured: tenant.to_owned(),
+                });
+            }
+            Some(_) => {}
+            None => state.tenant = Some(tenant.to_owned()),
         }
         if let Some(held) = state
             .lease

@@ -156,6 +156,7 @@ impl Engine {
         let acquired = Checkpoint::acquire(
             self.store.clone(),
             &self.settings.state_key,
+            &self.settings.tenant,
             &self.run_id,
             self.lease_for,
             || Position::start_of(start),

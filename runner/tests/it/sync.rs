@@ -258,6 +258,39 @@ async fn an_unreadable_state_object_stops_the_run_instead_of_starting_over() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_of_another_tenant_stops_the_run_and_one_of_no_tenant_is_adopted() {
+    let world = World::start().await;
+    world.seed(50, 3_000, 60).await;
+    let first = world.sync(&[]).await;
+    assert_eq!(first.summary["records"], 50, "{}", first.stderr);
+    let (state, _) = world.state().await;
+    assert_eq!(state["tenant"], world.sim.base_url());
+
+    // Another job's state key, say: its position says nothing about this tenant's records.
+    let mut other = state.clone();
+    other["tenant"] = "https://other.tines.com".into();
+    world.put_state(&other).await;
+    world.seed(10, 30, 20).await;
+    let refused = world.sync(&[]).await;
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    let error = refused.summary["error"].as_str().unwrap();
+    assert!(
+        error.contains("holds the checkpoint of tenant https://other.tines.com"),
+        "{error}"
+    );
+    assert_eq!(world.state().await.0, other, "the state is left as it was");
+
+    // A state written before tenants were recorded belongs to whoever runs next.
+    let mut older = state;
+    older.as_object_mut().unwrap().remove("tenant");
+    world.put_state(&older).await;
+    let adopted = world.sync(&[]).await;
+    assert_eq!(adopted.summary["records"], 10, "{}", adopted.stderr);
+    assert_eq!(world.state().await.0["tenant"], world.sim.base_url());
+    assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_lease_makes_a_second_run_skip_and_an_expired_one_is_taken_over() {
     let world = World::start().await;
     world.seed(40, 3_000, 60).await;
