@@ -318,7 +318,9 @@ impl Resource for IngestionJobResource {
                     .computed()
                     .description(
                         "The Tines tenant the runner reads, e.g. `https://example.tines.com`. Default: the \
-                         provider's `tenant`.",
+                         provider's `tenant`. The runner's state object records it and refuses another \
+                         tenant's checkpoint, so moving a job to another tenant wants a new `state_key` (the \
+                         plan warns otherwise).",
                     )
                     .validator(TenantUrl),
             )
@@ -1126,6 +1128,28 @@ impl ModifyPlan for IngestionJobResource {
                 _ => Value::unknown(),
             };
             plan.set_value(&at, value, diags);
+        }
+        if let (Known::Value(tenant), Known::Value(Some(before))) = (
+            planned(plan, "tenant", diags),
+            string_attr(prior, "tenant", diags),
+        ) && tenant != before
+            && unchanged(plan, "bucket")
+            && unchanged(plan, "state_key")
+            && let (Known::Value(bucket), Known::Value(state_key)) = (
+                planned(plan, "bucket", diags),
+                planned(plan, "state_key", diags),
+            )
+        {
+            diags.attribute_warning(
+                AttrPath::attr("tenant"),
+                "The runner's checkpoint is the old tenant's",
+                format!(
+                    "The job moves from {before} to {tenant} but keeps its state object \
+                     s3://{bucket}/{state_key}, which counts {before}'s records: the runner refuses to move \
+                     on from it. Give the job a new state_key, so that {tenant} starts from its lookback or \
+                     backfill_from, or delete that object after this apply."
+                ),
+            );
         }
     }
 }

@@ -777,3 +777,34 @@ async fn a_second_job_on_the_same_job_file_is_refused_and_leaves_it_alone() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn moving_a_job_to_another_tenant_warns_while_it_keeps_its_state_key() {
+    let env = Env::with_s3().await;
+    create_bucket(&env, BUCKET).await;
+    let (arn, _) = key_in_secret(&env, "tenant_owner", "pipeline-key").await;
+    let state = env.converge(JOB, &Value::Null, &job(&env, &arn, &[])).await;
+
+    let moved = job(&env, &arn, &[("tenant", s("https://other.tines.com"))]);
+    let planned = env.plan(JOB, &state, &moved).await;
+    assert_no_errors(&planned.diagnostics);
+    let warned = warnings(&planned.diagnostics);
+    assert_eq!(warned.len(), 1, "{}", text(&planned.diagnostics));
+    assert_eq!(path_of(warned[0]), "tenant");
+    assert!(warned[0].detail.contains(STATE_KEY), "{}", warned[0].detail);
+
+    let with_own_state = job(
+        &env,
+        &arn,
+        &[
+            ("tenant", s("https://other.tines.com")),
+            ("state_key", s("tinesaudit/state/other.json")),
+        ],
+    );
+    let planned = env.plan(JOB, &state, &with_own_state).await;
+    assert!(
+        planned.diagnostics.is_empty(),
+        "{}",
+        text(&planned.diagnostics)
+    );
+}
