@@ -182,15 +182,14 @@ impl Cloud {
         if self.role_names()?.contains(name) {
             return Ok(());
         }
-        let trust = json!({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
-        });
+        let trust = policy_document(
+            json!({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}),
+        );
         self.runtime.block_on(
             self.iam
                 .create_role()
                 .role_name(name)
-                .assume_role_policy_document(trust.to_string())
+                .assume_role_policy_document(trust)
                 .send(),
         )?;
         Ok(())
@@ -219,13 +218,12 @@ impl Cloud {
         policy: &str,
         statement: serde_json::Value,
     ) -> Result<(), BoxError> {
-        let document = json!({"Version": "2012-10-17", "Statement": [statement]});
         self.runtime.block_on(
             self.iam
                 .put_role_policy()
                 .role_name(role)
                 .policy_name(policy)
-                .policy_document(document.to_string())
+                .policy_document(policy_document(statement))
                 .send(),
         )?;
         Ok(())
@@ -234,17 +232,15 @@ impl Cloud {
     /// Attaches a managed policy of the user's own to a role.
     fn attach_own_policy(&self, role: &str) -> Result<(), BoxError> {
         self.runtime.block_on(async {
-            let document = json!({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
-            });
+            let document =
+                policy_document(json!({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}));
             let name = format!("{role}-extra");
             // Made by the run on an earlier CLI, the policy outlives the role it was attached to.
             let made = self
                 .iam
                 .create_policy()
                 .policy_name(&name)
-                .policy_document(document.to_string())
+                .policy_document(document)
                 .send()
                 .await;
             if let Err(e) = made
@@ -310,6 +306,11 @@ impl Cloud {
         let cloud = Arc::clone(self);
         Box::new(move |_| change(&cloud))
     }
+}
+
+/// An IAM policy document with one statement.
+fn policy_document(statement: serde_json::Value) -> String {
+    json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
 }
 
 fn job_bytes() -> Vec<u8> {
@@ -750,20 +751,17 @@ fn lifecycle() {
             {
                 let runner_role = runner_role.clone();
                 move |cloud| {
-                    let trust = json!({
-                        "Version": "2012-10-17",
-                        "Statement": [{
-                            "Effect": "Allow",
-                            "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
-                            "Action": "sts:AssumeRole",
-                        }],
-                    });
+                    let trust = policy_document(json!({
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::210987654321:root"},
+                        "Action": "sts:AssumeRole",
+                    }));
                     cloud.runtime.block_on(
                         cloud
                             .iam
                             .update_assume_role_policy()
                             .role_name(&runner_role)
-                            .policy_document(trust.to_string())
+                            .policy_document(trust)
                             .send(),
                     )?;
                     Ok(())
