@@ -257,13 +257,11 @@ impl Resource for ScheduleResource {
                     .computed()
                     .default(DEFAULT_TIMEZONE)
                     .description(format!(
-                        "The IANA time zone `cron` and `at` expressions are read in, e.g. `Europe/Dublin`. \
-                         Default `{DEFAULT_TIMEZONE}`."
+                        "The IANA time zone `cron` and `at` expressions are read in, e.g. `Europe/Dublin`, \
+                         checked against the time zone database of the machine running Terraform. Default \
+                         `{DEFAULT_TIMEZONE}`."
                     ))
-                    .validator(validator::regex_matches(
-                        r"^[A-Za-z0-9_+/-]{1,50}$",
-                        "must be an IANA time zone name such as UTC or Europe/Dublin",
-                    )),
+                    .validator(TimeZoneName),
             )
             .attribute(
                 "flexible_window_minutes",
@@ -1565,6 +1563,42 @@ fn role_arn() -> impl Validator {
     )
 }
 
+/// `timezone`: a name in the IANA time zone database, as Scheduler takes it. Checked against the database
+/// of the machine running Terraform when it has one; by its form alone otherwise.
+struct TimeZoneName;
+
+impl Validator for TimeZoneName {
+    fn validate(&self, request: &ValidateRequest<'_>, diags: &mut Diagnostics) {
+        let Some(name) = request.value.as_str() else {
+            return;
+        };
+        if let Err(problem) = time_zone_problem(name, jiff::tz::db()) {
+            diags.attribute_error(
+                request.path.clone(),
+                "Invalid time zone",
+                format!(
+                    "{name:?} {problem}; use an IANA time zone name such as UTC or Europe/Dublin."
+                ),
+            );
+        }
+    }
+}
+
+fn time_zone_problem(name: &str, db: &jiff::tz::TimeZoneDatabase) -> Result<(), &'static str> {
+    let well_formed = !name.is_empty()
+        && name.len() <= 50
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+/-".contains(c));
+    if !well_formed {
+        return Err("is not the name of a time zone");
+    }
+    if !db.is_definitively_empty() && db.get(name).is_err() {
+        return Err("is not in the time zone database");
+    }
+    Ok(())
+}
+
 /// `expression`: see `schedule_expression.rs`.
 struct Expression;
 
@@ -1779,6 +1813,32 @@ mod tests {
         for malformed in ["A", "1ABC", "_HANDLER", "MY-VAR", "MY VAR", ""] {
             assert!(
                 reason(malformed).contains("letters, digits and underscores"),
+                "{malformed}"
+            );
+        }
+    }
+
+    #[test]
+    fn time_zones_are_names_in_the_database() {
+        let db = jiff::tz::db();
+        // The test machines have a time zone database; without one only the form is checked.
+        assert!(!db.is_definitively_empty());
+        for zone in [
+            "UTC",
+            "Europe/Dublin",
+            "America/Argentina/Buenos_Aires",
+            "Etc/GMT+5",
+        ] {
+            assert_eq!(time_zone_problem(zone, db), Ok(()), "{zone}");
+        }
+        assert_eq!(
+            time_zone_problem("Mars/Olympus_Mons", db),
+            Err("is not in the time zone database")
+        );
+        for malformed in ["", "Europe/Dub lin", "UTC;rm", &"A".repeat(51)] {
+            assert_eq!(
+                time_zone_problem(malformed, db),
+                Err("is not the name of a time zone"),
                 "{malformed}"
             );
         }

@@ -198,6 +198,12 @@ async fn validation_refuses_bad_values_under_their_attribute() {
         ),
         ("timezone", s("Mars Time"), "timezone", "IANA"),
         (
+            "timezone",
+            s("Mars/Olympus_Mons"),
+            "timezone",
+            "not in the time zone database",
+        ),
+        (
             "environment",
             env_with("JOB_FILE", "x"),
             "environment[\"JOB_FILE\"]",
