@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 // Every SDK re-exports the same smithy error and response types; Lambda's path is as good as any.
 use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use tfplugin_framework::StopSignal;
 use tracing::instrument::WithSubscriber as _;
 use tracing::subscriber::NoSubscriber;
 
@@ -48,8 +49,10 @@ const NEW_ROLE_TIMEOUT: Duration = Duration::from_secs(90);
 const NEW_ROLE_POLL: Duration = Duration::from_secs(3);
 
 /// Runs `call` and, when it uses a role made just now (`new_role`) and fails as `refused` says a service
-/// fails for a role it cannot assume yet, runs it again for up to 90 seconds.
+/// fails for a role it cannot assume yet, runs it again for up to 90 seconds, or until Terraform asks the
+/// provider to stop.
 pub async fn while_role_is_new<T, F, Fut>(
+    stop: &StopSignal,
     new_role: bool,
     refused: impl Fn(&AwsError) -> bool,
     mut call: F,
@@ -62,10 +65,26 @@ where
     loop {
         match call().await {
             Err(e) if new_role && refused(&e) && started.elapsed() < NEW_ROLE_TIMEOUT => {
-                tokio::time::sleep(NEW_ROLE_POLL).await;
+                pause(
+                    stop,
+                    NEW_ROLE_POLL,
+                    &format!("waiting for IAM to hand over the new role ({e})"),
+                )
+                .await?;
             }
             result => return result,
         }
+    }
+}
+
+/// Waits `poll` before an operation polls again, or fails at once when Terraform asks the provider to
+/// stop: the user pressed Ctrl-C, and Terraform waits for this operation to return.
+pub async fn pause(stop: &StopSignal, poll: Duration, waiting_for: &str) -> Result<(), AwsError> {
+    tokio::select! {
+        () = tokio::time::sleep(poll) => Ok(()),
+        () = stop.stopped() => Err(AwsError::new(format!(
+            "Terraform asked the provider to stop while {waiting_for}; run the apply again to finish"
+        ))),
     }
 }
 
@@ -178,6 +197,32 @@ mod tests {
         let refused = found::<()>(Err(answered("AccessDenied")), not_found).unwrap_err();
         assert!(refused.is("AccessDenied"), "{refused}");
         assert!(found::<()>(Err(AwsError::new("no answer")), not_found).is_err());
+    }
+
+    #[tokio::test]
+    async fn waiting_for_a_new_role_ends_when_terraform_asks_to_stop() {
+        let (handle, stop) = StopSignal::channel();
+        let not_yet = || async { Err::<(), _>(AwsError::new("the role cannot be assumed")) };
+        let started = Instant::now();
+        let waiting =
+            tokio::spawn(async move { while_role_is_new(&stop, true, |_| true, not_yet).await });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        handle.stop();
+        let error = waiting.await.unwrap().unwrap_err();
+        assert!(
+            error.message.contains("asked the provider to stop"),
+            "{error}"
+        );
+        assert!(
+            error.message.contains("the role cannot be assumed"),
+            "{error}"
+        );
+        // Well before the next poll, let alone the 90 s.
+        assert!(
+            started.elapsed() < NEW_ROLE_POLL,
+            "stopped after {:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

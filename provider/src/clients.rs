@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_sdk_secretsmanager::config::{Credentials, Region};
-use tfplugin_framework::ProviderData;
 use tfplugin_framework::diag::Diagnostics;
+use tfplugin_framework::{ProviderData, StopSignal};
 use tines_client::{Client, Config, RetryPolicy, Secret};
 use tokio::sync::{OnceCell, OwnedMutexGuard};
 
@@ -25,15 +25,23 @@ use crate::secret_store::SecretStore;
 /// The provider's data, shared by all resources and data sources of one configured provider.
 pub struct ProviderClients {
     tines: TinesSetup,
+    /// Fires when Terraform asks the provider to stop, for the AWS clients' waits.
+    stop: StopSignal,
     aws: AwsAccess,
     runner: Arc<RunnerPackages>,
     users: UserLocks,
 }
 
 impl ProviderClients {
-    pub fn new(tines: TinesSetup, aws: AwsAccess, runner: Arc<RunnerPackages>) -> Self {
+    pub fn new(
+        tines: TinesSetup,
+        aws: AwsAccess,
+        runner: Arc<RunnerPackages>,
+        stop: StopSignal,
+    ) -> Self {
         Self {
             tines,
+            stop,
             aws,
             runner,
             users: UserLocks::default(),
@@ -114,12 +122,14 @@ impl ProviderClients {
 
     /// A Lambda client.
     pub async fn lambda(&self, diags: &mut Diagnostics) -> Option<Functions> {
-        self.aws.lambda(diags).await
+        let (config, _) = self.aws.config(diags).await?;
+        Some(Functions::new(config, self.stop.clone()))
     }
 
     /// An EventBridge Scheduler client.
     pub async fn scheduler(&self, diags: &mut Diagnostics) -> Option<Schedules> {
-        self.aws.scheduler(diags).await
+        let (config, _) = self.aws.config(diags).await?;
+        Some(Schedules::new(config, self.stop.clone()))
     }
 
     /// An IAM client.
@@ -306,16 +316,6 @@ impl AwsAccess {
     async fn secrets(&self, diags: &mut Diagnostics) -> Option<SecretStore> {
         let (config, _) = self.config(diags).await?;
         Some(SecretStore::new(config))
-    }
-
-    async fn lambda(&self, diags: &mut Diagnostics) -> Option<Functions> {
-        let (config, _) = self.config(diags).await?;
-        Some(Functions::new(config))
-    }
-
-    async fn scheduler(&self, diags: &mut Diagnostics) -> Option<Schedules> {
-        let (config, _) = self.config(diags).await?;
-        Some(Schedules::new(config))
     }
 
     async fn iam(&self, diags: &mut Diagnostics) -> Option<Roles> {

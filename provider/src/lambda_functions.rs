@@ -15,7 +15,10 @@ use aws_sdk_lambda::types::{
     State,
 };
 
-use crate::aws_calls::{AwsError, MANAGED_BY, MANAGED_BY_TAG, call, found, while_role_is_new};
+use crate::aws_calls::{
+    AwsError, MANAGED_BY, MANAGED_BY_TAG, call, found, pause, while_role_is_new,
+};
+use tfplugin_framework::StopSignal;
 
 pub const RUNTIME: &str = "provided.al2023";
 pub const HANDLER: &str = "bootstrap";
@@ -114,6 +117,8 @@ impl FunctionInfo {
 /// A Lambda client with the calls `tinesaudit_schedule` needs.
 pub struct Functions {
     client: Client,
+    /// Ends its waits when Terraform asks the provider to stop.
+    stop: StopSignal,
 }
 
 fn environment(variables: &BTreeMap<String, String>) -> Environment {
@@ -137,9 +142,10 @@ fn seconds(value: i64) -> i32 {
 }
 
 impl Functions {
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    pub fn new(config: &aws_config::SdkConfig, stop: StopSignal) -> Self {
         Self {
             client: Client::new(config),
+            stop,
         }
     }
 
@@ -171,7 +177,7 @@ impl Functions {
         zip: &[u8],
         new_role: bool,
     ) -> Result<FunctionInfo, AwsError> {
-        while_role_is_new(new_role, role_not_assumable, || async {
+        while_role_is_new(&self.stop, new_role, role_not_assumable, || async {
             call(
                 self.client
                     .create_function()
@@ -221,7 +227,7 @@ impl Functions {
         new_role: bool,
     ) -> Result<FunctionInfo, AwsError> {
         self.wait_until_ready(spec.name).await?;
-        while_role_is_new(new_role, role_not_assumable, || async {
+        while_role_is_new(&self.stop, new_role, role_not_assumable, || async {
             call(
                 self.client
                     .update_function_configuration()
@@ -301,7 +307,12 @@ impl Functions {
                     Some("try the apply again later"),
                 ));
             }
-            tokio::time::sleep(POLL).await;
+            pause(
+                &self.stop,
+                POLL,
+                &format!("waiting for Lambda to finish with function {name}"),
+            )
+            .await?;
         }
     }
 }

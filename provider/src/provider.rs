@@ -277,6 +277,7 @@ impl Provider for TinesAuditProvider {
             tines,
             aws,
             Arc::clone(&self.runner),
+            request.stop,
         )));
     }
 

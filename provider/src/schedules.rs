@@ -7,6 +7,7 @@ use aws_sdk_scheduler::types::{
 };
 
 use crate::aws_calls::{AwsError, call, found, while_role_is_new};
+use tfplugin_framework::StopSignal;
 
 const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 /// The event the function gets: empty, so that the job file alone says what to do.
@@ -41,6 +42,8 @@ pub struct ScheduleInfo {
 /// A Scheduler client with the calls `tinesaudit_schedule` needs.
 pub struct Schedules {
     client: Client,
+    /// Ends its waits when Terraform asks the provider to stop.
+    stop: StopSignal,
 }
 
 /// Scheduler's answer while IAM has not yet told it about a new role.
@@ -91,9 +94,10 @@ fn canonical_input(input: &str) -> String {
 }
 
 impl Schedules {
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    pub fn new(config: &aws_config::SdkConfig, stop: StopSignal) -> Self {
         Self {
             client: Client::new(config),
+            stop,
         }
     }
 
@@ -152,7 +156,7 @@ impl Schedules {
         new_role: bool,
     ) -> Result<String, AwsError> {
         let (window, target, state) = parts(spec)?;
-        while_role_is_new(new_role, role_not_assumable, || async {
+        while_role_is_new(&self.stop, new_role, role_not_assumable, || async {
             let output = call(
                 self.client
                     .create_schedule()
@@ -178,7 +182,7 @@ impl Schedules {
         new_role: bool,
     ) -> Result<String, AwsError> {
         let (window, target, state) = parts(spec)?;
-        while_role_is_new(new_role, role_not_assumable, || async {
+        while_role_is_new(&self.stop, new_role, role_not_assumable, || async {
             let output = call(
                 self.client
                     .update_schedule()

@@ -18,6 +18,7 @@
 //! | `private` | [`Private`]: per-key JSON data kept with a resource's state |
 //! | `server` | [`FrameworkServer`]: the protocol's `ProviderServer`, one file per RPC, plus the edge conversions |
 //! | `serve` | [`serve`](serve()) for a provider's `main`, [`serve_in_process`] for tests that run Terraform |
+//! | `stop` | [`StopSignal`]: StopProvider (Ctrl-C) for the provider's long waits, handed over at configure |
 //!
 //! **Architecture invariant:** the framework knows nothing of any particular API, and resources written on it
 //! never see msgpack, prost or gRPC: only `server` converts between framework types and the wire
@@ -88,6 +89,7 @@ pub mod resource;
 pub mod schema;
 mod serve;
 mod server;
+mod stop;
 pub mod validator;
 pub mod value;
 
@@ -100,5 +102,6 @@ pub use resource::{Resource, ResourceType};
 pub use schema::{Attribute, Block, NestedBlock, Schema};
 pub use serve::{InProcessProvider, serve, serve_in_process};
 pub use server::FrameworkServer;
+pub use stop::{StopHandle, StopSignal};
 pub use tfplugin_proto::ServeError;
 pub use value::{Known, SchemaValue};

@@ -10,6 +10,7 @@ use crate::datasource::DataSourceType;
 use crate::diag::Diagnostics;
 use crate::resource::ResourceType;
 use crate::schema::Schema;
+use crate::stop::StopSignal;
 use crate::value::SchemaValue;
 
 /// A Terraform provider, served with [`serve`](crate::serve()) or [`FrameworkServer`](crate::FrameworkServer).
@@ -46,6 +47,8 @@ pub struct ConfigureRequest {
     pub config: SchemaValue,
     /// The Terraform CLI's version, e.g. `1.15.5`.
     pub terraform_version: String,
+    /// Fires when Terraform asks the provider to stop (Ctrl-C); for the provider's long waits.
+    pub stop: StopSignal,
 }
 
 /// What [`Provider::configure`] returns.

@@ -26,6 +26,7 @@ impl<P: Provider> FrameworkServer<P> {
                     ConfigureRequest {
                         config,
                         terraform_version: request.terraform_version,
+                        stop: self.stop.renew(),
                     },
                     &mut response,
                 )

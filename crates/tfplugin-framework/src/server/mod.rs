@@ -46,6 +46,7 @@ use crate::diag::Diagnostics;
 use crate::provider::{Provider, ProviderData};
 use crate::resource::ResourceType;
 use crate::schema::{Schema, SchemaKind, check_schema};
+use crate::stop::{StopHandle, StopSignal};
 
 /// A [`Provider`] served over the plugin protocol. Build it with [`FrameworkServer::new`] and hand it to
 /// [`serve`](crate::serve()), or call its RPC methods directly in tests.
@@ -59,6 +60,8 @@ pub struct FrameworkServer<P> {
     schema_problems: Diagnostics,
     /// The latest ConfigureProvider's result. Debug mode configures one process many times; the latest wins.
     data: RwLock<Option<ProviderData>>,
+    /// Fired by StopProvider; each ConfigureProvider hands the provider a fresh signal of it.
+    stop: StopHandle,
 }
 
 struct Registered<T> {
@@ -138,6 +141,7 @@ impl<P: Provider> FrameworkServer<P> {
             data_sources,
             schema_problems,
             data: RwLock::new(None),
+            stop: StopSignal::channel().0,
         }
     }
 
@@ -294,10 +298,12 @@ impl<P: Provider> ProviderServer for FrameworkServer<P> {
         Ok(self.read_data_source_rpc(request).await)
     }
 
-    /// The user pressed Ctrl-C. In-flight operations finish on their own (they are bounded by the API
-    /// client's timeouts); there is nothing to cancel here.
+    /// The user pressed Ctrl-C: fires the [`StopSignal`] the provider got at configure, so that its long
+    /// waits end early. Operations in flight are not dropped: one stopped half-way could leave something
+    /// made and not recorded.
     async fn stop_provider(&self, _: stop_provider::Request) -> RpcResult<stop_provider::Response> {
         tracing::info!("Terraform asked the provider to stop");
+        self.stop.stop();
         Ok(Default::default())
     }
 }

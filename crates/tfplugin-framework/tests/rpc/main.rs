@@ -17,6 +17,7 @@ mod misbehaving;
 mod nested;
 mod provider_rpcs;
 mod serving;
+mod stop;
 mod upgrade_import;
 mod validation;
 mod write_only;
