@@ -27,7 +27,7 @@ use tfplugin_framework::validator::{ValidateRequest, Validator};
 use tfplugin_framework::{
     ConfigureRequest, ConfigureResponse, DataSourceType, Known, Provider, ResourceType, validator,
 };
-use tines_client::{Client, Config, RetryPolicy, Secret};
+use tines_client::{Client, Config, RetryPolicy};
 
 use crate::api_key_resource::ApiKeyResource;
 use crate::audit_logs_data_source::AuditLogsDataSource;
@@ -381,10 +381,7 @@ fn resolve_tines(
         model.api_key.value().is_some_and(Option::is_some),
         API_KEY_ENV,
     );
-    let config = Config::new(tenant.clone(), Secret::new(api_key))
-        .request_timeout(budget.request_timeout)
-        .retry(budget.retry);
-    match Client::new(config) {
+    match budget.client_with_key(&tenant, &api_key) {
         Ok(client) => TinesSetup::Configured(TinesAccess::new(client, tenant, budget)),
         Err(error) => {
             let (attribute, problem) = config_problem(error.message());
