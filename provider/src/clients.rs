@@ -106,13 +106,10 @@ impl ProviderClients {
         self.aws.secrets(diags).await
     }
 
-    /// The provider's tenant URL, for defaults computed during plan, where its absence is no error.
-    pub fn provider_tenant(&self) -> ProviderTenant<'_> {
-        match &self.tines {
-            TinesSetup::Configured(access) => ProviderTenant::Known(&access.tenant),
-            TinesSetup::Absent(_) => ProviderTenant::Absent,
-            TinesSetup::NotKnownYet => ProviderTenant::NotKnownYet,
-        }
+    /// The Tines side as configured, for defaults computed during plan, where an absent or unknown
+    /// tenant is no error.
+    pub fn tines_setup(&self) -> &TinesSetup {
+        &self.tines
     }
 
     /// S3's object calls, on a client with the provider's S3 endpoint and addressing style.
@@ -178,14 +175,6 @@ pub enum TinesSetup {
     /// pipeline's key against a job's own tenant.
     Absent(ClientBudget),
     /// The configuration refers to resources not yet created.
-    NotKnownYet,
-}
-
-/// The provider's tenant as a plan-time default sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProviderTenant<'a> {
-    Known(&'a str),
-    Absent,
     NotKnownYet,
 }
 

@@ -52,7 +52,7 @@ use tines_client::Timestamp;
 use crate::api_key_resource::{KeyCheck, check_key};
 use crate::audit_logs_data_source::Rfc3339;
 use crate::aws_calls::AwsError;
-use crate::clients::{ProviderClients, ProviderTenant, configured};
+use crate::clients::{ProviderClients, TinesSetup, configured};
 use crate::job_file::{
     COMPRESSIONS, DEFAULT_LOOKBACK_SECONDS, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, DEFAULT_PREFIX,
     DEFAULT_REQUESTS_PER_MINUTE, FORMATS, MAX_BYTES, MAX_LOOKBACK_SECONDS, MAX_MAX_PAGES,
@@ -1047,13 +1047,9 @@ impl ModifyPlan for IngestionJobResource {
             _ => Known::Unknown,
         };
         if string_attr(config, "tenant", diags) == Known::Value(None) {
-            let tenant = match self
-                .clients
-                .as_deref()
-                .map(ProviderClients::provider_tenant)
-            {
-                Some(ProviderTenant::Known(tenant)) => Known::Value(tenant.to_owned()),
-                Some(ProviderTenant::Absent) => {
+            let tenant = match self.clients.as_deref().map(ProviderClients::tines_setup) {
+                Some(TinesSetup::Configured(access)) => Known::Value(access.tenant().to_owned()),
+                Some(TinesSetup::Absent(_)) => {
                     return diags.attribute_error(
                         AttrPath::attr("tenant"),
                         "Missing Tines tenant",
