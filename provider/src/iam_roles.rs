@@ -86,6 +86,11 @@ fn tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, AwsError> {
         .collect()
 }
 
+/// An IAM policy document of `statements`, in the current policy language.
+pub fn policy_document(statements: Vec<serde_json::Value>) -> serde_json::Value {
+    serde_json::json!({"Version": "2012-10-17", "Statement": statements})
+}
+
 /// IAM answers policy documents URL-encoded.
 fn url_decoded(document: &str) -> String {
     percent_decode_str(document)

@@ -10,6 +10,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::aws_calls::AwsError;
+use crate::iam_roles::policy_document;
 use crate::job_file;
 use crate::runner_package::sha256_hex;
 use crate::s3::{Objects, S3Url};
@@ -169,7 +170,7 @@ impl JobSettings {
             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": [log_group.clone(), format!("{log_group}:*")],
         }));
-        json!({"Version": "2012-10-17", "Statement": statements}).to_string()
+        policy_document(statements).to_string()
     }
 }
 

@@ -59,7 +59,7 @@ use tfplugin_framework::{Configure, Known, ProviderData, Resource, plan_modifier
 
 use crate::aws_calls::{Arn, AwsError, MANAGED_BY, MANAGED_BY_TAG, SCHEDULE_TAG};
 use crate::clients::{ProviderClients, configured};
-use crate::iam_roles::{EnsureError, Ensured, RolePolicies, RoleSpec, Roles};
+use crate::iam_roles::{EnsureError, Ensured, RolePolicies, RoleSpec, Roles, policy_document};
 use crate::lambda_functions::{FunctionInfo, FunctionSpec, Functions};
 use crate::runner_job::{self, FunctionPlace, JobSettings, LAMBDA_MAX_TIMEOUT_SECONDS};
 use crate::runner_package::{Package, code_sha256_to_hex};
@@ -1005,15 +1005,12 @@ async fn set_only_policy(
 
 /// The scheduler role's policy: invoke this function, nothing else.
 fn invoke_policy(function_arn: &str) -> String {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "InvokeRunner",
-            "Effect": "Allow",
-            "Action": "lambda:InvokeFunction",
-            "Resource": function_arn,
-        }],
-    })
+    policy_document(vec![json!({
+        "Sid": "InvokeRunner",
+        "Effect": "Allow",
+        "Action": "lambda:InvokeFunction",
+        "Resource": function_arn,
+    })])
     .to_string()
 }
 
@@ -1379,7 +1376,7 @@ impl CreatedRole {
         if let (true, Some(account)) = (self.same_account_only, account) {
             statement["Condition"] = json!({"StringEquals": {"aws:SourceAccount": account}});
         }
-        json!({"Version": "2012-10-17", "Statement": [statement]}).to_string()
+        policy_document(vec![statement]).to_string()
     }
 
     const RUNNER: CreatedRole = CreatedRole {

@@ -28,6 +28,7 @@ use tfplugin_framework::datasource::{ReadDataSourceRequest, ReadDataSourceRespon
 use tfplugin_framework::schema::{Attribute, Schema};
 use tfplugin_framework::validator;
 
+use crate::iam_roles::policy_document;
 use crate::job_file::DEFAULT_PREFIX;
 use crate::s3::{BUCKET_NAME, KEY_PREFIX, s3_url};
 
@@ -159,7 +160,7 @@ fn policy(bucket: &str, prefix: &str, kms_key_arn: Option<&str>, delete: bool) -
             "Resource": key,
         }));
     }
-    let document = json!({"Version": "2012-10-17", "Statement": statements});
+    let document = policy_document(statements);
     // A tree of strings under string keys: serialising cannot fail.
     serde_json::to_string_pretty(&document).unwrap_or_default()
 }
