@@ -25,7 +25,7 @@ mod write_only;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use tfplugin_framework::{FrameworkServer, Resource};
+use tfplugin_framework::{FrameworkServer, Provider, Resource};
 use tfplugin_proto::ProviderServer;
 use tfplugin_proto::value::{Number, Type, Value};
 use tfplugin_proto::wire::{
@@ -45,6 +45,23 @@ pub struct Env {
     dir: tempfile::TempDir,
 }
 
+/// Configures `server` with `config` of type `ty` as Terraform does, failing the test on any diagnostic.
+pub async fn configure<P: Provider>(server: &FrameworkServer<P>, config: &Value, ty: &Type) {
+    let response = server
+        .configure_provider(configure_provider::Request {
+            terraform_version: "1.15.5".into(),
+            config: Some(DynamicValue::encode(config, ty).unwrap()),
+            client_capabilities: None,
+        })
+        .await
+        .unwrap();
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+}
+
 impl Env {
     pub async fn new() -> Env {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -59,21 +76,12 @@ impl Env {
             "store_path".to_owned(),
             s(path.to_str().expect("utf-8 path")),
         )]));
-        let ty = Type::object([("store_path", Type::String)]);
-        let response = self
-            .server
-            .configure_provider(configure_provider::Request {
-                terraform_version: "1.15.5".into(),
-                config: Some(DynamicValue::encode(&config, &ty).unwrap()),
-                client_capabilities: None,
-            })
-            .await
-            .unwrap();
-        assert!(
-            response.diagnostics.is_empty(),
-            "{:?}",
-            response.diagnostics
-        );
+        configure(
+            &self.server,
+            &config,
+            &Type::object([("store_path", Type::String)]),
+        )
+        .await;
     }
 
     pub fn store_path(&self) -> PathBuf {

@@ -8,7 +8,9 @@ use tfplugin_framework::{
 };
 use tfplugin_proto::ProviderServer;
 use tfplugin_proto::value::{Type, Value};
-use tfplugin_proto::wire::{DynamicValue, configure_provider, stop_provider};
+use tfplugin_proto::wire::stop_provider;
+
+use crate::configure;
 
 /// Keeps the stop signal of its latest configure.
 #[derive(Clone, Default)]
@@ -36,28 +38,16 @@ impl Provider for Waiter {
     }
 }
 
-async fn configure(server: &FrameworkServer<Waiter>) {
-    let empty = Value::Object(BTreeMap::new());
-    let response = server
-        .configure_provider(configure_provider::Request {
-            terraform_version: "1.15.5".into(),
-            config: Some(DynamicValue::encode(&empty, &Type::object::<&str>([])).unwrap()),
-            client_capabilities: None,
-        })
-        .await
-        .unwrap();
-    assert!(
-        response.diagnostics.is_empty(),
-        "{:?}",
-        response.diagnostics
-    );
-}
-
 #[tokio::test]
 async fn stop_provider_fires_the_signal_of_the_run_it_came_in() {
     let provider = Waiter::default();
     let server = FrameworkServer::new(provider.clone());
-    configure(&server).await;
+    configure(
+        &server,
+        &Value::Object(BTreeMap::new()),
+        &Type::object::<&str>([]),
+    )
+    .await;
     let signal = provider.signal();
     assert!(!signal.is_stopped());
 
@@ -71,6 +61,11 @@ async fn stop_provider_fires_the_signal_of_the_run_it_came_in() {
         .expect("a wait on the signal ends");
 
     // A debug-mode process serves the next run: its configure starts with no stop.
-    configure(&server).await;
+    configure(
+        &server,
+        &Value::Object(BTreeMap::new()),
+        &Type::object::<&str>([]),
+    )
+    .await;
     assert!(!provider.signal().is_stopped());
 }
