@@ -302,7 +302,8 @@ impl Provider for TinesAuditProvider {
 }
 
 /// The Tines settings from configuration, then environment, checked. Neither tenant nor key is a
-/// configuration of the AWS side only; one without the other is an error.
+/// configuration of the AWS side only; one without the other is an error. With an error in `diags` the
+/// answer is `NotKnownYet`, which configure never hands on.
 fn resolve_tines(
     model: &ProviderModel,
     env: &(dyn Fn(&str) -> Option<String> + Send + Sync),
