@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::store::{Created, ObjectStore, StoreError, Swapped};
+use crate::window::RequestedWindow;
 
 const STATE_VERSION: u32 = 1;
 
@@ -90,6 +91,10 @@ pub struct State {
     /// A state written before this was recorded takes the tenant of the next run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
+    /// For a backfill's state object, the window it was asked for: a rerun with the same
+    /// request resumes it, another request starts over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<RequestedWindow>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,11 +105,14 @@ pub enum CheckpointError {
         "another run changed the state object s3://{bucket}/{key}; this run lost its lease and stopped without moving the checkpoint"
     )]
     LeaseLost { bucket: String, key: String },
-    #[error("the state object s3://{bucket}/{key} is not a valid tinesaudit state: {detail}")]
+    #[error(
+        "the state object s3://{bucket}/{key} is not a valid tinesaudit state: {detail}. {advice}"
+    )]
     Unreadable {
         bucket: String,
         key: String,
         detail: String,
+        advice: String,
     },
     #[error(
         "the state object s3://{bucket}/{key} holds the checkpoint of tenant {recorded}, not of {configured}; \
@@ -119,6 +127,16 @@ pub enum CheckpointError {
     },
     #[error("refusing to move the checkpoint backwards (from {from} to {to})")]
     Regression { from: Timestamp, to: Timestamp },
+    #[error(
+        "S3 did not confirm the write of the state object s3://{bucket}/{key}, and reading it back failed too \
+         ({detail}), so whether it holds this run's checkpoint is unknown; nothing after it was written. \
+         The next run reads the object again and goes on from whatever it holds"
+    )]
+    Unconfirmed {
+        bucket: String,
+        key: String,
+        detail: String,
+    },
 }
 
 /// What happened when a run asked for the lease.
@@ -154,57 +172,28 @@ impl Checkpoint {
             owner: owner.to_owned(),
             expires_at: now + lease_for,
         };
-        let Some(current) = store.get(key).await? else {
-            let state = State {
-                version: STATE_VERSION,
-                position: first_position(),
-                window_end: None,
-                lease: Some(lease),
-                updated_at: now,
-                tenant: Some(tenant.to_owned()),
-            };
-            return match store
-                .create(key, encode(&state), "application/json")
-                .await?
-            {
-                Created::New { etag } => Ok(Acquired::Held(Box::new(Self::held(
-                    store, key, etag, state, owner, lease_for,
-                )))),
-                // Another first run created it a moment ago: it holds the lease now.
-                Created::AlreadyExists => Err(CheckpointError::LeaseLost {
-                    bucket: store.bucket().to_owned(),
-                    key: key.to_owned(),
-                }),
-            };
-        };
-        let mut state: State =
-            serde_json::from_slice(&current.body).map_err(|e| CheckpointError::Unreadable {
-                bucket: store.bucket().to_owned(),
-                key: key.to_owned(),
-                detail: e.to_string(),
-            })?;
-        if state.version != STATE_VERSION {
-            return Err(CheckpointError::Unreadable {
-                bucket: store.bucket().to_owned(),
-                key: key.to_owned(),
-                detail: format!(
-                    "version {} is not the supported version {STATE_VERSION}",
-                    state.version
-                ),
-            });
-        }
-        match &state.tenant {
-            Some(recorded) if !same_tenant(recorded, tenant) => {
-                return Err(CheckpointError::OtherTenant {
-                    bucket: store.bucket().to_owned(),
-                    key: key.to_owned(),
-                    recorded: recorded.clone(),
-                    configured: tenant.to_owned(),
-                });
+        let (mut state, etag) = match read(&store, key, tenant).await? {
+            Some(existing) => existing,
+            None => {
+                let state = State {
+                    position: first_position(),
+                    lease: Some(lease.clone()),
+                    ..State::new(tenant, now)
+                };
+                if let Some(etag) = create(&store, key, &state).await? {
+                    return Ok(Acquired::Held(Box::new(Self::held(
+                        store, key, etag, state, owner, lease_for,
+                    ))));
+                }
+                // Another first run created it a moment ago, and holds its lease.
+                read(&store, key, tenant)
+                    .await?
+                    .ok_or_else(|| CheckpointError::LeaseLost {
+                        bucket: store.bucket().to_owned(),
+                        key: key.to_owned(),
+                    })?
             }
-            Some(_) => {}
-            None => state.tenant = Some(tenant.to_owned()),
-        }
+        };
         if let Some(held) = state
             .lease
             .as_ref()
@@ -213,9 +202,39 @@ impl Checkpoint {
             return Ok(Acquired::Busy(held.clone()));
         }
         state.lease = Some(lease);
-        let mut checkpoint = Self::held(store, key, current.etag, state, owner, lease_for);
+        let mut checkpoint = Self::held(store, key, etag, state, owner, lease_for);
         checkpoint.write().await?;
         Ok(Acquired::Held(Box::new(checkpoint)))
+    }
+
+    /// Where the sync of `tenant` stands. What its position covers, the sync will never write
+    /// again; everything else is the sync's to deliver, never a backfill's. When no sync has
+    /// run yet, its state is created at `start` (no lease, no window), so the first sync begins
+    /// exactly there and a backfill can end there without a gap or an overlap between them.
+    pub async fn sync_frontier(
+        store: &ObjectStore,
+        key: &str,
+        tenant: &str,
+        start: Timestamp,
+    ) -> Result<Position, CheckpointError> {
+        if let Some((state, _)) = read(store, key, tenant).await? {
+            return Ok(state.position);
+        }
+        let state = State {
+            position: Position::start_of(start),
+            ..State::new(tenant, Timestamp::now())
+        };
+        match create(store, key, &state).await? {
+            Some(_) => Ok(state.position),
+            // A first sync created it meanwhile; its start is the frontier.
+            None => match read(store, key, tenant).await? {
+                Some((state, _)) => Ok(state.position),
+                None => Err(CheckpointError::LeaseLost {
+                    bucket: store.bucket().to_owned(),
+                    key: key.to_owned(),
+                }),
+            },
+        }
     }
 
     fn held(
@@ -238,6 +257,17 @@ impl Checkpoint {
 
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// Starts the state over for another backfill request: nothing of it delivered yet.
+    pub async fn start_backfill(
+        &mut self,
+        requested: RequestedWindow,
+    ) -> Result<(), CheckpointError> {
+        self.state.position = Position::start_of(requested.from);
+        self.state.window_end = None;
+        self.state.backfill = Some(requested);
+        self.write().await
     }
 
     /// Freezes the window end before anything in it is written.
@@ -278,20 +308,143 @@ impl Checkpoint {
             lease.owner.clone_from(&self.owner);
             lease.expires_at = now + self.lease_for;
         }
-        match self
-            .store
-            .swap(&self.key, encode(&self.state), &self.etag)
-            .await?
-        {
-            Swapped::Done { etag } => {
+        let body = encode(&self.state);
+        let sent = self.store.swap(&self.key, body.clone(), &self.etag).await;
+        let unconfirmed = match sent {
+            Ok(Swapped::Done { etag }) => {
                 self.etag = etag;
+                return Ok(());
+            }
+            Ok(Swapped::Conflict) => None,
+            Err(error) => Some(error),
+        };
+        // A 412 or an error may answer our own write: S3 applied it, the answer was lost (a
+        // 500 or a cut connection), and the SDK's retry then found the object changed. Every
+        // write carries a fresh `updated_at`, so the object holding exactly our bytes means
+        // the write was ours.
+        match self.store.get(&self.key).await {
+            Ok(Some(current)) if current.body == body => {
+                tracing::warn!(
+                    key = %self.key,
+                    "S3 lost its answer to the state write, but the object holds this run's write; carrying on"
+                );
+                self.etag = current.etag;
                 Ok(())
             }
-            Swapped::Conflict => Err(CheckpointError::LeaseLost {
+            // Unchanged: the write did not land, and the lease is still ours to give back.
+            Ok(Some(current)) if current.etag == self.etag => {
+                Err(unconfirmed.map_or_else(|| self.lease_lost(), CheckpointError::Store))
+            }
+            Ok(_) => Err(self.lease_lost()),
+            Err(read) => Err(CheckpointError::Unconfirmed {
                 bucket: self.store.bucket().to_owned(),
                 key: self.key.clone(),
+                detail: unconfirmed.map_or_else(|| read.to_string(), |e| e.to_string()),
             }),
         }
+    }
+
+    fn lease_lost(&self) -> CheckpointError {
+        CheckpointError::LeaseLost {
+            bucket: self.store.bucket().to_owned(),
+            key: self.key.clone(),
+        }
+    }
+}
+
+impl State {
+    fn new(tenant: &str, now: Timestamp) -> Self {
+        Self {
+            version: STATE_VERSION,
+            position: Position::start_of(now),
+            window_end: None,
+            lease: None,
+            updated_at: now,
+            tenant: Some(tenant.to_owned()),
+            backfill: None,
+        }
+    }
+}
+
+/// Reads and checks the state object of `tenant`, with its ETag; `None` when there is none.
+async fn read(
+    store: &ObjectStore,
+    key: &str,
+    tenant: &str,
+) -> Result<Option<(State, String)>, CheckpointError> {
+    let Some(current) = store.get(key).await? else {
+        return Ok(None);
+    };
+    let unreadable = |detail: String| CheckpointError::Unreadable {
+        bucket: store.bucket().to_owned(),
+        key: key.to_owned(),
+        advice: advice(&current.body),
+        detail,
+    };
+    let mut state: State =
+        serde_json::from_slice(&current.body).map_err(|e| unreadable(e.to_string()))?;
+    if state.version != STATE_VERSION {
+        return Err(unreadable(format!(
+            "version {} is not the supported version {STATE_VERSION}",
+            state.version
+        )));
+    }
+    match &state.tenant {
+        Some(recorded) if !same_tenant(recorded, tenant) => {
+            return Err(CheckpointError::OtherTenant {
+                bucket: store.bucket().to_owned(),
+                key: key.to_owned(),
+                recorded: recorded.clone(),
+                configured: tenant.to_owned(),
+            });
+        }
+        Some(_) => {}
+        None => state.tenant = Some(tenant.to_owned()),
+    }
+    Ok(Some((state, current.etag)))
+}
+
+/// What to do about a state object this runner cannot read.
+fn advice(body: &[u8]) -> String {
+    let since = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| value.get("since").cloned());
+    match since {
+        Some(since) => format!(
+            "It looks like the reference Lambda's state ({{\"since\": {since}}}), which this runner does not \
+             continue: give the runner a STATE_KEY of its own (the default is tines/state/audit.json) and set \
+             BACKFILL_FROM to that `since` time, so its first run starts where the Lambda stopped"
+        ),
+        None => "Restore an earlier version of the object if the bucket keeps versions; otherwise delete it, \
+                 and the next run starts from LOOKBACK_SECONDS or BACKFILL_FROM: `tinesaudit-runner verify` \
+                 then shows any gap, and `tinesaudit-runner backfill` over it delivers only what is missing"
+            .to_owned(),
+    }
+}
+
+/// Creates the state object; `None` when another run created it first. A lost answer to our
+/// own create is recognised by reading back exactly our bytes.
+async fn create(
+    store: &ObjectStore,
+    key: &str,
+    state: &State,
+) -> Result<Option<String>, CheckpointError> {
+    let body = encode(state);
+    let unconfirmed = match store.create(key, body.clone(), "application/json").await {
+        Ok(Created::New { etag }) => return Ok(Some(etag)),
+        Ok(Created::AlreadyExists) => None,
+        Err(error) => Some(error),
+    };
+    match store.get(key).await? {
+        Some(current) if current.body == body => Ok(Some(current.etag)),
+        Some(_) => Ok(None),
+        None => Err(unconfirmed.map_or_else(
+            || CheckpointError::LeaseLost {
+                bucket: store.bucket().to_owned(),
+                key: key.to_owned(),
+            },
+            CheckpointError::Store,
+        )),
     }
 }
 

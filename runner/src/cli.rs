@@ -18,11 +18,12 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use tines_client::{Client, Config, RateLimits, Secret};
 
-use crate::pipeline::{Engine, ExplicitWindow, Progress, Summary};
+use crate::pipeline::{Engine, Progress, Summary};
 use crate::progress;
 use crate::settings::{ApiKeySource, FIELDS, RawSettings, Settings};
 use crate::store::ObjectStore;
 use crate::verify;
+use crate::window::RequestedWindow;
 
 #[derive(Parser)]
 #[command(
@@ -44,7 +45,9 @@ enum Commands {
         #[command(flatten)]
         settings: SettingFlags,
     },
-    /// The same engine over an explicit window, with its own state object.
+    /// The same engine over an explicit window, writing only the records S3 does not hold yet
+    /// (the repair after `verify` reports a gap). It never reaches past the sync's checkpoint,
+    /// and one backfill runs at a time.
     Backfill {
         /// Start of the window (RFC 3339).
         #[arg(long)]
@@ -179,17 +182,25 @@ pub async fn main(args: Vec<OsString>) -> ExitCode {
             };
         }
     };
-    let (flags, window, verify_window, limit) = match cli.command {
+    let (flags, backfill, verify_window, limit) = match cli.command {
         Commands::Sync { run, settings } => (settings, None, None, run.limit()),
         Commands::Backfill {
             from,
             to,
             run,
             settings,
-        } => (settings, Some((from, to)), None, run.limit()),
-        Commands::Verify { from, to, settings } => {
-            (settings, None, Some(ExplicitWindow { from, to }), None)
-        }
+        } => (
+            settings,
+            Some(RequestedWindow { from, to }),
+            None,
+            run.limit(),
+        ),
+        Commands::Verify { from, to, settings } => (
+            settings,
+            None,
+            Some(RequestedWindow { from, to: Some(to) }),
+            None,
+        ),
     };
     // Counted from the start of the process, as the scheduler that kills it counts.
     let deadline = limit.map_or_else(far_future, |limit| started + limit);
@@ -201,20 +212,37 @@ pub async fn main(args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Some(window) = verify_window {
-        return verify::run(&prepared, window).await;
+    let settle = prepared.settings.settle;
+    let now = Timestamp::now();
+    let checked = |requested: RequestedWindow| match requested.check(settle, now) {
+        Ok((window, warning)) => {
+            if let Some(warning) = warning {
+                eprintln!("tinesaudit-runner: warning: {warning}");
+            }
+            Ok(window)
+        }
+        Err(error) => {
+            eprintln!("tinesaudit-runner: window refused: {error}");
+            Err(ExitCode::from(2))
+        }
+    };
+    if let Some(requested) = verify_window {
+        return match checked(requested) {
+            Ok(window) => verify::run(&prepared, window.fixed(settle, now)).await,
+            Err(code) => code,
+        };
     }
-    let window = window.map(|(from, to)| ExplicitWindow {
-        from,
-        to: to.unwrap_or_else(|| Timestamp::now() - prepared.settings.settle),
-    });
-    let engine = prepared.into_engine(window);
+    let backfill = match backfill.map(checked).transpose() {
+        Ok(backfill) => backfill,
+        Err(code) => return code,
+    };
+    let engine = prepared.into_engine();
     // A backfill shows its progress on stderr; a sync, run by a scheduler, only its summary.
-    let mut progress: Box<dyn Progress> = match window {
+    let mut progress: Box<dyn Progress> = match backfill {
         Some(_) => progress::for_stderr(),
         None => Box::new(()),
     };
-    let summary = engine.run(window, deadline, progress.as_mut()).await;
+    let summary = engine.run(backfill, deadline, progress.as_mut()).await;
     progress.finish();
     finish(&summary)
 }
@@ -249,17 +277,7 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// A backfill keeps its own state object beside the sync's, named after its window, so
-    /// the two never share a checkpoint and a rerun of the same backfill resumes it.
-    pub fn into_engine(mut self, backfill: Option<ExplicitWindow>) -> Engine {
-        if let Some(window) = backfill {
-            let stem = self.settings.state_key.trim_end_matches(".json").to_owned();
-            self.settings.state_key = format!(
-                "{stem}.backfill-{}-{}.json",
-                window.from.strftime("%Y%m%dT%H%M%SZ"),
-                window.to.strftime("%Y%m%dT%H%M%SZ")
-            );
-        }
+    pub fn into_engine(self) -> Engine {
         Engine {
             client: self.client,
             store: self.store,

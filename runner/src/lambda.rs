@@ -214,7 +214,7 @@ impl Function {
         let prepared = self.prepare(overrides.as_ref()).await?;
         let mut summary = prepared
             .clone()
-            .into_engine(None)
+            .into_engine()
             .run(None, deadline, &mut ())
             .await;
         if summary.key_rejected
@@ -223,7 +223,7 @@ impl Function {
             eprintln!("tinesaudit-runner: Tines refused the API key; reading its secret again");
             let fresh = cli::build(&self.aws, prepared.settings.clone()).await?;
             self.keep_if_base(&fresh);
-            summary = fresh.into_engine(None).run(None, deadline, &mut ()).await;
+            summary = fresh.into_engine().run(None, deadline, &mut ()).await;
         }
         let line = serde_json::to_string(&summary).unwrap_or_default();
         println!("{line}");

@@ -10,6 +10,8 @@
 //! - [`sink`]: records into object bodies (NDJSON or page-shaped, optionally gzip) and keys.
 //! - [`store`]: the S3 calls, with create-only and compare-and-swap writes.
 //! - [`checkpoint`]: the state object: position, window in flight, lease.
+//! - [`delivered`]: what S3 already holds, read back (for `verify` and backfills).
+//! - [`window`]: windows a person types, refused or clamped before any work.
 //! - [`pipeline`]: the stages wired together, one run at a time.
 //! - [`settings`]: flags, environment, event payload and job file, checked before any work.
 //! - [`cli`]: the command line; [`lambda`]: the same engine serving the Lambda runtime API;
@@ -17,6 +19,7 @@
 
 pub mod checkpoint;
 pub mod cli;
+pub mod delivered;
 pub mod lambda;
 pub mod pipeline;
 pub mod progress;
@@ -25,3 +28,4 @@ pub mod sink;
 pub mod source;
 pub mod store;
 pub mod verify;
+pub mod window;

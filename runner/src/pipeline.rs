@@ -13,6 +13,7 @@
 //! response is awaited past it. A request cut short by the deadline ends the run as `partial`
 //! (with what was written kept and checkpointed), not as a failure.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
@@ -20,10 +21,12 @@ use serde::Serialize;
 use tines_client::{AuditLogRecord, Client, ErrorKind};
 
 use crate::checkpoint::{Acquired, Checkpoint, CheckpointError, Position, whole_second};
+use crate::delivered::{self, ReadBackError};
 use crate::settings::{Settings, StartPoint};
 use crate::sink::{ObjectBody, object_key};
 use crate::source::{SourceError, WindowWalk};
 use crate::store::{Created, ObjectStore, StoreError};
+use crate::window::{ExplicitWindow, RequestedWindow};
 
 /// How often a window is read again when records change under it, before giving up.
 const WINDOW_ATTEMPTS: u32 = 3;
@@ -38,6 +41,8 @@ pub enum RunError {
     Store(#[from] StoreError),
     #[error("encoding an object failed: {0}")]
     Encode(#[from] std::io::Error),
+    #[error(transparent)]
+    ReadBack(#[from] ReadBackError),
 }
 
 impl RunError {
@@ -68,6 +73,10 @@ pub struct Summary {
     /// Objects an earlier, interrupted attempt had already written.
     pub objects_already_present: u64,
     pub duplicates_dropped: u64,
+    /// For a backfill: records of its window that S3 already held (delivered by the sync or an
+    /// earlier backfill), so not written again.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub records_already_in_s3: u64,
     /// Records whose `updated_at` differs from `created_at`. Tines pages by `created_at`, so a
     /// later change to a record already delivered would never be seen; this counts how often
     /// that could matter.
@@ -86,13 +95,6 @@ pub struct Summary {
     /// A `failed` run whose API key Tines refused: a long-lived process should read the key again.
     #[serde(skip)]
     pub key_rejected: bool,
-}
-
-/// Where a window starts and ends, for `backfill`.
-#[derive(Debug, Clone, Copy)]
-pub struct ExplicitWindow {
-    pub from: Timestamp,
-    pub to: Timestamp,
 }
 
 /// Progress reports for a terminal or a log (see the `progress` module).
@@ -118,17 +120,21 @@ pub struct Engine {
 
 impl Engine {
     /// One run: deliver the window in flight, or a new one ending `settle` before now.
-    /// With `window`, the first run starts at `window.from` and no window reaches past
-    /// `window.to`.
+    ///
+    /// With `backfill`, the run works on the backfill's own state object instead of the
+    /// sync's: the requested window, cut off where the sync's checkpoint stands (what lies
+    /// beyond is the sync's to deliver), and only the records S3 does not hold yet.
     pub async fn run(
         &self,
-        window: Option<ExplicitWindow>,
+        backfill: Option<RequestedWindow>,
         deadline: Instant,
         progress: &mut dyn Progress,
     ) -> Summary {
         let started = Instant::now();
         let mut summary = Summary::default();
-        let result = self.deliver(window, deadline, progress, &mut summary).await;
+        let result = self
+            .deliver(backfill, deadline, progress, &mut summary)
+            .await;
         summary.duration_ms = started.elapsed().as_millis() as u64;
         match result {
             Ok(outcome) => summary.outcome = outcome,
@@ -141,22 +147,30 @@ impl Engine {
         summary
     }
 
+    /// Where the sync's first run starts.
+    fn sync_start(&self) -> Timestamp {
+        match self.settings.start {
+            StartPoint::From(at) => at,
+            StartPoint::Lookback(back) => Timestamp::now() - back,
+        }
+    }
+
     async fn deliver(
         &self,
-        window: Option<ExplicitWindow>,
+        backfill: Option<RequestedWindow>,
         deadline: Instant,
         progress: &mut dyn Progress,
         summary: &mut Summary,
     ) -> Result<&'static str, RunError> {
-        let start = match (window, self.settings.start) {
-            (Some(window), _) => window.from,
-            (None, StartPoint::From(at)) => at,
-            (None, StartPoint::Lookback(back)) => Timestamp::now() - back,
+        let settings = &self.settings;
+        let (state_key, start) = match backfill {
+            None => (settings.state_key.clone(), self.sync_start()),
+            Some(requested) => (backfill_state_key(&settings.state_key), requested.from),
         };
         let acquired = Checkpoint::acquire(
             self.store.clone(),
-            &self.settings.state_key,
-            &self.settings.tenant,
+            &state_key,
+            &settings.tenant,
             &self.run_id,
             self.lease_for,
             || Position::start_of(start),
@@ -166,12 +180,39 @@ impl Engine {
             Acquired::Held(checkpoint) => checkpoint,
             Acquired::Busy(_) => return Ok("skipped"),
         };
+        if let Some(requested) = backfill {
+            let state = checkpoint.state();
+            if state.backfill != Some(requested) {
+                if let (Some(previous), Some(_)) = (state.backfill, state.window_end) {
+                    tracing::warn!(
+                        "the backfill from {} was unfinished (delivered up to {}); this one replaces it. \
+                         Run that one again to finish it: it writes only what S3 does not hold yet",
+                        previous.from,
+                        state.position.created_at
+                    );
+                }
+                checkpoint.start_backfill(requested).await?;
+            }
+        }
 
+        // Read at every run of a backfill: the sync only moves on, and whatever it covers by
+        // now, it will never write again.
+        let sync_frontier = match backfill {
+            Some(_) => Some(
+                Checkpoint::sync_frontier(
+                    &self.store,
+                    &settings.state_key,
+                    &settings.tenant,
+                    self.sync_start(),
+                )
+                .await?,
+            ),
+            None => None,
+        };
         let end = match checkpoint.state().window_end {
             Some(end) => end,
             None => {
-                let settled = whole_second(Timestamp::now() - self.settings.settle);
-                let end = window.map_or(settled, |w| settled.min(whole_second(w.to)));
+                let end = self.window_end(backfill, sync_frontier.as_ref());
                 checkpoint.begin_window(end).await?;
                 end
             }
@@ -182,7 +223,14 @@ impl Engine {
         let mut outcome = "partial";
         for attempt in 1..=WINDOW_ATTEMPTS {
             match self
-                .walk(&mut checkpoint, end, deadline, progress, summary)
+                .walk(
+                    &mut checkpoint,
+                    end,
+                    sync_frontier.as_ref(),
+                    deadline,
+                    progress,
+                    summary,
+                )
                 .await
             {
                 Ok(true) => {
@@ -211,11 +259,41 @@ impl Engine {
         Ok(outcome)
     }
 
+    /// The end of a new window: what has settled, and for a backfill also no later than its
+    /// requested end and the second the sync's checkpoint stands in.
+    fn window_end(
+        &self,
+        backfill: Option<RequestedWindow>,
+        sync_frontier: Option<&Position>,
+    ) -> Timestamp {
+        let settings = &self.settings;
+        let now = Timestamp::now();
+        let (Some(requested), Some(frontier)) = (backfill, sync_frontier) else {
+            return whole_second(now - settings.settle);
+        };
+        let wanted = whole_second(requested.fixed(settings.settle, now).to);
+        // The frontier's own second is included: the records of it that the sync delivered
+        // are the backfill's to repair, the others are skipped in `walk`.
+        let frontier_end = frontier.created_at + SignedDuration::from_secs(1);
+        if frontier_end < wanted {
+            tracing::warn!(
+                "this backfill ends at {frontier_end} instead of {wanted}: later records are the sync's to \
+                 deliver (from its checkpoint, or where its first run starts), and `tinesaudit-runner sync` \
+                 delivers them once"
+            );
+        }
+        wanted.min(frontier_end)
+    }
+
     /// Walks `[checkpoint, end)`; `Ok(true)` when the whole window was delivered.
+    ///
+    /// A backfill (given the sync's position) writes only what that position covers and S3
+    /// does not hold yet: what the sync delivered and was lost, or what lies before its start.
     async fn walk(
         &self,
         checkpoint: &mut Checkpoint,
         end: Timestamp,
+        sync_frontier: Option<&Position>,
         deadline: Instant,
         progress: &mut dyn Progress,
         summary: &mut Summary,
@@ -225,6 +303,21 @@ impl Engine {
         if committed.created_at >= end {
             return Ok(true);
         }
+        let already_in_s3: BTreeSet<u64> = match sync_frontier {
+            Some(_) => {
+                let window = ExplicitWindow {
+                    from: committed.created_at,
+                    to: end,
+                };
+                delivered::count_in_window(&self.store, &settings.prefix, window)
+                    .await?
+                    .into_keys()
+                    .collect()
+            }
+            None => BTreeSet::new(),
+        };
+        let sync_delivers =
+            |at: Timestamp, id: u64| sync_frontier.is_some_and(|sync| !sync.covers(at, id));
         // Ask for the checkpoint's whole second again, whether Tines reads `after` as strict
         // or inclusive; what was already delivered is dropped below.
         let after = committed.created_at - SignedDuration::from_secs(1);
@@ -274,7 +367,15 @@ impl Engine {
                     summary.duplicates_dropped += 1;
                     continue;
                 }
+                if sync_delivers(record.created_at(), record.id()) {
+                    continue;
+                }
                 fresh = true;
+                if already_in_s3.contains(&record.id()) {
+                    summary.records_already_in_s3 += 1;
+                    position.pass(record.created_at(), record.id());
+                    continue;
+                }
                 if record.updated_after_creation() {
                     summary.records_updated_after_creation += 1;
                     tracing::warn!(
@@ -383,6 +484,16 @@ fn cut_by_deadline(error: &tines_client::Error, deadline: Instant, settings: &Se
     let policy = settings.retry_policy();
     let attempts_left = error.attempts() < policy.max_attempts;
     retryable && attempts_left && deadline - now < policy.deadline
+}
+
+/// A backfill's state object, beside the sync's. There is one per job, so that its lease
+/// keeps two backfills from writing the same records at once.
+fn backfill_state_key(sync_state_key: &str) -> String {
+    format!("{}.backfill.json", sync_state_key.trim_end_matches(".json"))
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn lag(position: &Position) -> i64 {

@@ -388,12 +388,25 @@ impl RawSettings {
 
         let start = match text("backfill_from") {
             Some((raw, origin)) => {
-                StartPoint::From(raw.parse::<Timestamp>().map_err(|_| SettingsError {
+                let from = raw.parse::<Timestamp>().map_err(|_| SettingsError {
                     origin: origin.clone(),
                     problem: format!(
                         "'{raw}' is not an RFC 3339 time such as 2024-05-01T00:00:00Z"
                     ),
-                })?)
+                })?;
+                // A start in the future would become a checkpoint claiming that every record
+                // created until then was delivered: they would be skipped, and every run in
+                // between would report success.
+                let now = Timestamp::now();
+                if from > now {
+                    return Err(SettingsError {
+                        origin: origin.clone(),
+                        problem: format!(
+                            "'{raw}' is in the future (now is {now}); use a time in the past, where the first run starts"
+                        ),
+                    });
+                }
+                StartPoint::From(from)
             }
             None => StartPoint::Lookback(Duration::from_secs(number(
                 "lookback_seconds",
@@ -621,7 +634,7 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_setting_and_what_is_accepted() {
-        let cases: [(Vars, &str, &str); 6] = [
+        let cases: [(Vars, &str, &str); 7] = [
             (&[("PAGE_SIZE", "900")], "PAGE_SIZE", "1..=500"),
             (&[("HTTP_TIMEOUT", "soon")], "HTTP_TIMEOUT", "seconds"),
             (&[("COMPRESSION", "zstd")], "COMPRESSION", "none, gzip"),
@@ -636,6 +649,11 @@ mod tests {
                 "RFC 3339",
             ),
             (&[("S3_PREFIX", "/tines")], "S3_PREFIX", "ending in '/'"),
+            (
+                &[("BACKFILL_FROM", "2099-01-01T00:00:00Z")],
+                "BACKFILL_FROM",
+                "is in the future",
+            ),
         ];
         for (extra, var, accepted) in cases {
             let mut raw = RawSettings::default();

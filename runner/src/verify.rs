@@ -1,27 +1,15 @@
 //! `verify`: reads back what is in S3 and compares it with what Tines holds for a window.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
+use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use jiff::Timestamp;
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::cli::Prepared;
-use crate::pipeline::ExplicitWindow;
+use crate::delivered;
 use crate::source::WindowWalk;
-
-#[derive(Deserialize)]
-struct Keys {
-    id: u64,
-    created_at: Timestamp,
-}
-
-#[derive(Deserialize)]
-struct Page {
-    audit_logs: Vec<Keys>,
-}
+use crate::window::ExplicitWindow;
 
 /// Prints one JSON line: counts, then every missing and every duplicated id.
 pub async fn run(prepared: &Prepared, window: ExplicitWindow) -> ExitCode {
@@ -46,17 +34,8 @@ async fn compare(
     window: ExplicitWindow,
 ) -> anyhow::Result<(serde_json::Value, bool)> {
     let inside = |at: Timestamp| at >= window.from && at < window.to;
-    let mut delivered: BTreeMap<u64, u32> = BTreeMap::new();
-    for key in prepared.store.list(&prepared.settings.prefix).await? {
-        let Some(object) = prepared.store.get(&key).await? else {
-            continue;
-        };
-        for record in records_in(&key, &object.body)? {
-            if inside(record.created_at) {
-                *delivered.entry(record.id).or_default() += 1;
-            }
-        }
-    }
+    let delivered =
+        delivered::count_in_window(&prepared.store, &prepared.settings.prefix, window).await?;
 
     let mut in_tines = BTreeSet::new();
     let after = window.from - jiff::SignedDuration::from_secs(1);
@@ -88,7 +67,7 @@ async fn compare(
         .map(|(id, _)| *id)
         .collect();
     let clean = missing.is_empty() && duplicated.is_empty();
-    let report = json!({
+    let mut report = json!({
         "window_from": window.from,
         "window_to": window.to,
         "tines_records": in_tines.len(),
@@ -96,24 +75,12 @@ async fn compare(
         "missing": missing,
         "duplicated": duplicated,
     });
+    if !missing.is_empty() {
+        // A backfill writes only what S3 does not hold, so the same window is the repair.
+        report["repair"] = json!(format!(
+            "tinesaudit-runner backfill --from {} --to {}",
+            window.from, window.to
+        ));
+    }
     Ok((report, clean))
-}
-
-/// The ids and times of the records in one object, whatever format and compression it has.
-fn records_in(key: &str, body: &[u8]) -> anyhow::Result<Vec<Keys>> {
-    let mut text = Vec::new();
-    if key.ends_with(".gz") {
-        flate2::read::GzDecoder::new(body).read_to_end(&mut text)?;
-    } else {
-        text.extend_from_slice(body);
-    }
-    if key.trim_end_matches(".gz").ends_with(".json") {
-        let page: Page =
-            serde_json::from_slice(&text).map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
-        return Ok(page.audit_logs);
-    }
-    text.split(|b| *b == b'\n')
-        .filter(|line| !line.is_empty())
-        .map(|line| serde_json::from_slice(line).map_err(|e| anyhow::anyhow!("{key}: {e}")))
-        .collect()
 }

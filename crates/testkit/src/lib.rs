@@ -10,6 +10,9 @@
 //! - [`LambdaEmulator::start`] runs cargo-lambda's Lambda runtime API emulator, for running a
 //!   `bootstrap` as Lambda does and invoking it.
 //!
+//! - [`FaultProxy::start`] forwards to an emulator and loses the answers a test names (a 500
+//!   after the request was applied, or a cut connection), as real networks sometimes do.
+//!
 //! - [`runner_bootstrap`] is the runner built for AWS Lambda, as shipped (`cargo xtask bundle`).
 //! - [`ScratchDir`] is a temporary folder for a test's files.
 //!
@@ -18,6 +21,7 @@
 
 mod aws;
 mod dist;
+mod fault_proxy;
 mod http;
 mod lambda;
 mod process;
@@ -27,6 +31,7 @@ mod tools;
 
 pub use aws::AwsEmulator;
 pub use dist::runner_bootstrap;
+pub use fault_proxy::{FaultProxy, LostAnswer};
 pub use lambda::{Invocation, LambdaEmulator};
 pub use process::ScratchDir;
 pub use s3::S3Server;

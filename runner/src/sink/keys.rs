@@ -22,6 +22,17 @@ pub fn object_key(
     )
 }
 
+/// The first record's time, read back from a key `object_key` made under `prefix`; `None` for
+/// a key of another shape.
+pub fn first_record_time(prefix: &str, key: &str) -> Option<Timestamp> {
+    let name = key.strip_prefix(prefix)?.rsplit('/').next()?;
+    let (stamp, _) = name.split_once('_')?;
+    let time = jiff::fmt::strtime::parse("%Y%m%dT%H%M%SZ", stamp).ok()?;
+    jiff::tz::TimeZone::UTC
+        .to_timestamp(time.to_datetime().ok()?)
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +49,24 @@ mod tests {
             object_key("tines/audit/", &first, &last, "ndjson"),
             "tines/audit/2024/05/01/23/20240501T235959Z_19990841-19990999.ndjson"
         );
+    }
+
+    #[test]
+    fn the_first_time_is_read_back_from_a_key_and_other_shapes_give_none() {
+        let first = record(7, "2024-05-01T23:59:59Z");
+        let key = object_key(
+            "tines/audit/",
+            &first,
+            &record(9, "2024-05-02T01:00:00Z"),
+            "ndjson.gz",
+        );
+        assert_eq!(first_record_time("tines/audit/", &key), Some(first.0));
+        for other in [
+            "tines/audit/notes.txt",
+            "tines/audit/2024/05/01/x_1.json",
+            "elsewhere/a_b",
+        ] {
+            assert_eq!(first_record_time("tines/audit/", other), None, "{other}");
+        }
     }
 }

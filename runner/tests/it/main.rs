@@ -4,6 +4,8 @@ mod bundle;
 mod deadline;
 mod guarantees;
 mod lambda;
+mod lost_answers;
 mod secrets;
 mod support;
 mod sync;
+mod windows;

@@ -1,0 +1,213 @@
+//! An HTTP proxy on loopback, in front of an emulator, that can lose answers.
+//!
+//! Emulators answer every request they apply. Real networks do not always: a load balancer
+//! answers 500 after the server applied a write, or a connection is cut before the answer
+//! arrives. Clients that retry then meet the effect of their own first attempt. The proxy
+//! forwards every request as it came (its `Host` header too, so SigV4 signatures still verify)
+//! and, for the requests a test names, lets the server apply them and then loses the answer.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// How an answer is lost, once the server has applied the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LostAnswer {
+    /// A 500 `InternalError` in S3's shape, as a gateway gives when the backend's answer failed.
+    ServerError,
+    /// The connection closes without any answer.
+    CutConnection,
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    method: String,
+    path_part: String,
+    remaining: u32,
+    how: LostAnswer,
+}
+
+#[derive(Default)]
+struct Shared {
+    rules: Mutex<Vec<Rule>>,
+    lost: AtomicU64,
+}
+
+/// Why a connection was cut on purpose.
+#[derive(Debug)]
+struct Cut;
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the fault proxy cut the connection")
+    }
+}
+
+impl std::error::Error for Cut {}
+
+pub struct FaultProxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    accept: JoinHandle<()>,
+}
+
+impl FaultProxy {
+    /// Starts forwarding to `upstream` (e.g. `http://127.0.0.1:8333`). Needs a Tokio runtime.
+    pub async fn start(upstream: &str) -> Result<FaultProxy> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .context("binding the fault proxy to a loopback port")?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::default());
+        let forward = Forward {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .context("building the fault proxy's client")?,
+            shared: shared.clone(),
+        };
+        let accept = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let forward = forward.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |request| {
+                        let forward = forward.clone();
+                        async move { forward.handle(request).await }
+                    });
+                    // A cut connection ends here with an error, which is the point.
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(FaultProxy {
+            addr,
+            shared,
+            accept,
+        })
+    }
+
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The next `count` requests with `method` whose path contains `path_part` reach the
+    /// server, and then their answers are lost as `how` says.
+    pub fn lose_answers(&self, method: &str, path_part: &str, count: u32, how: LostAnswer) {
+        self.shared
+            .rules
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(Rule {
+                method: method.to_owned(),
+                path_part: path_part.to_owned(),
+                remaining: count,
+                how,
+            });
+    }
+
+    /// How many answers were lost so far: a test checks it to know its fault really happened.
+    pub fn answers_lost(&self) -> u64 {
+        self.shared.lost.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+#[derive(Clone)]
+struct Forward {
+    upstream: String,
+    http: reqwest::Client,
+    shared: Arc<Shared>,
+}
+
+impl Forward {
+    async fn handle(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Cut> {
+        let lose = self.take_rule(request.method().as_str(), request.uri().path());
+        let answer = self.forward(request).await;
+        match lose {
+            None => Ok(answer),
+            Some(how) => {
+                self.shared.lost.fetch_add(1, Ordering::SeqCst);
+                match how {
+                    LostAnswer::CutConnection => Err(Cut),
+                    LostAnswer::ServerError => Ok(internal_error()),
+                }
+            }
+        }
+    }
+
+    fn take_rule(&self, method: &str, path: &str) -> Option<LostAnswer> {
+        let mut rules = self
+            .shared
+            .rules
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let rule = rules.iter_mut().find(|rule| {
+            rule.remaining > 0 && rule.method == method && path.contains(&rule.path_part)
+        })?;
+        rule.remaining -= 1;
+        Some(rule.how)
+    }
+
+    /// The upstream's answer, or a 502 naming what failed.
+    async fn forward(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        match self.try_forward(request).await {
+            Ok(response) => response,
+            Err(error) => Response::builder()
+                .status(StatusCode::BAD_GATEWAY)
+                .body(Full::new(Bytes::from(format!("fault proxy: {error:#}"))))
+                .unwrap_or_default(),
+        }
+    }
+
+    async fn try_forward(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>> {
+        let (parts, body) = request.into_parts();
+        let body = body.collect().await?.to_bytes();
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let mut outgoing = self
+            .http
+            .request(parts.method, format!("{}{path}", self.upstream))
+            .body(body);
+        for (name, value) in &parts.headers {
+            if ![CONNECTION, TRANSFER_ENCODING, CONTENT_LENGTH].contains(name) {
+                outgoing = outgoing.header(name, value);
+            }
+        }
+        let answer = outgoing.send().await?;
+        let mut response = Response::builder().status(answer.status());
+        for (name, value) in answer.headers() {
+            if ![CONNECTION, TRANSFER_ENCODING, CONTENT_LENGTH].contains(name) {
+                response = response.header(name, value);
+            }
+        }
+        Ok(response.body(Full::new(answer.bytes().await?))?)
+    }
+}
+
+fn internal_error() -> Response<Full<Bytes>> {
+    let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code>\
+               <Message>We encountered an internal error. Please try again.</Message></Error>";
+    Response::builder()
+        .status(StatusCode::INTERNAL_SERVER_ERROR)
+        .header("content-type", "application/xml")
+        .body(Full::new(Bytes::from_static(xml.as_bytes())))
+        .unwrap_or_default()
+}
