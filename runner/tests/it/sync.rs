@@ -234,15 +234,34 @@ async fn an_unreadable_state_object_stops_the_run_instead_of_starting_over() {
         .unwrap();
     let run = world.sync(&[]).await;
     assert_eq!(run.code, 1);
+    let error = run.summary["error"].as_str().unwrap();
+    assert!(error.contains("not a valid tinesaudit state"), "{error}");
+    // The reference Lambda's state: the way over names its own `since` time.
     assert!(
-        run.summary["error"]
-            .as_str()
-            .unwrap()
-            .contains("not a valid tinesaudit state"),
-        "{}",
-        run.stdout
+        error.contains("reference Lambda's state")
+            && error.contains("set BACKFILL_FROM to that `since` time")
+            && error.contains("2024-01-01T00:00:00Z"),
+        "{error}"
     );
     assert!(world.objects().await.is_empty());
+
+    // Anything else that is not a state: restore or delete, then verify and backfill.
+    world
+        .s3
+        .put_object()
+        .bucket(crate::support::BUCKET)
+        .key(crate::support::STATE_KEY)
+        .body(b"{\"position\": 17".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let corrupt = world.sync(&[]).await;
+    assert_eq!(corrupt.code, 1);
+    let error = corrupt.summary["error"].as_str().unwrap();
+    assert!(
+        error.contains("Restore an earlier version") && error.contains("backfill"),
+        "{error}"
+    );
 
     // Credentials S3 refuses: an error, never "no state yet".
     let denied = world.sync(&[("AWS_SECRET_ACCESS_KEY", "wrong")]).await;
