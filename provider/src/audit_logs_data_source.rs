@@ -23,7 +23,7 @@ use tfplugin_framework::diag::Diagnostics;
 use tfplugin_framework::schema::{Attribute, Schema};
 use tfplugin_framework::validator::{ValidateRequest, Validator};
 use tfplugin_framework::value::Type;
-use tfplugin_framework::{Configure, ProviderData, validator};
+use tfplugin_framework::{AttrPath, Configure, ProviderData, validator};
 use tines_client::{
     AuditLogPage, AuditLogQuery, AuditLogRecord, Client, MAX_PER_PAGE, PageOrder, SortOrder,
     Timestamp,
@@ -170,6 +170,19 @@ impl DataSource for AuditLogsDataSource {
         };
         let timestamp =
             |raw: &Option<String>| raw.as_deref().and_then(|t| t.parse::<Timestamp>().ok());
+        if let (Some(after), Some(before)) = (timestamp(&config.after), timestamp(&config.before))
+            && after >= before
+        {
+            // Tines would answer an empty list, which reads as "nothing happened".
+            return diags.attribute_error(
+                AttrPath::attr("before"),
+                "Empty time window",
+                format!(
+                    "before ({before}) must be later than after ({after}): no record can lie between them. \
+                     Swap them if they were given the wrong way round."
+                ),
+            );
+        }
         let limit = config.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize;
         let query = AuditLogQuery {
             after: timestamp(&config.after),

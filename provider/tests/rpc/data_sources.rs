@@ -183,6 +183,22 @@ async fn audit_logs_validate_timestamps_and_explain_a_refusal() {
     let errors = errors(&diagnostics);
     assert_eq!(path_of(errors[0]), "after");
 
+    // A reversed or empty window would read as "no records": an error on `before` instead.
+    for before in ["2025-01-01T00:00:00Z", "2024-06-01T00:00:00Z"] {
+        let window = [("after", s("2025-01-01T00:00:00Z")), ("before", s(before))];
+        let (_, diagnostics) = env
+            .read_data(AUDIT_LOGS, &env.data_source(AUDIT_LOGS, &window))
+            .await;
+        let refused = self::errors(&diagnostics);
+        assert_eq!(refused.len(), 1, "{}", text(&diagnostics));
+        assert_eq!(path_of(refused[0]), "before");
+        assert!(
+            text(&diagnostics).contains("must be later than after"),
+            "{}",
+            text(&diagnostics)
+        );
+    }
+
     let (_, service_token, _) = env.new_key("service", "no-audit").await;
     env.configure_ok(&[("api_key", s(&service_token))]).await;
     let (_, diagnostics) = env
