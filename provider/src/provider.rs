@@ -27,7 +27,7 @@ use tfplugin_framework::validator::{ValidateRequest, Validator};
 use tfplugin_framework::{
     ConfigureRequest, ConfigureResponse, DataSourceType, Known, Provider, ResourceType, validator,
 };
-use tines_client::{Client, Config, RetryPolicy};
+use tines_client::{Config, RetryPolicy};
 
 use crate::api_key_resource::ApiKeyResource;
 use crate::audit_logs_data_source::AuditLogsDataSource;
@@ -428,7 +428,7 @@ fn endpoint_url() -> impl Validator {
     )
 }
 
-/// `tenant`: the checks of `tines-client` itself, at validation time. Also an ingestion job's `tenant`.
+/// `tenant`: the checks of `tines-client` itself, at validation time, without building a client. Also an ingestion job's `tenant`.
 pub(crate) struct TenantUrl;
 
 impl Validator for TenantUrl {
@@ -436,7 +436,7 @@ impl Validator for TenantUrl {
         let Some(tenant) = request.value.as_str() else {
             return;
         };
-        if let Err(error) = Client::new(Config::new(tenant, "placeholder")) {
+        if let Err(error) = Config::new(tenant, "placeholder").validate() {
             let (_, problem) = config_problem(error.message());
             diags.attribute_error(
                 request.path.clone(),
@@ -455,7 +455,7 @@ impl Validator for ApiKeyShape {
         let Some(key) = request.value.as_str() else {
             return;
         };
-        if let Err(error) = Client::new(Config::new("https://tenant.invalid", key)) {
+        if let Err(error) = Config::new("https://tenant.invalid", key).validate() {
             let (_, problem) = config_problem(error.message());
             diags.attribute_error(
                 request.path.clone(),

@@ -479,8 +479,8 @@ impl RawSettings {
     }
 }
 
-/// Pages in flight by default. The client's limiter starts a request every 60 ms (1000 per
-/// minute, evenly spaced), so keeping that pace needs as many requests in flight as fit in one
+/// Pages in flight by default. The client's budget is 1000 requests in any minute, one every
+/// 60 ms on average, so keeping that pace needs as many requests in flight as fit in one
 /// round trip: 5 at 300 ms per page, plus one for transfer and parsing. Measured with the bench
 /// example (200,000 records, 300 ms pages): 4 in flight reach 75 % of the API's ceiling, 5
 /// reach 90 %, 6 reach 96 %, and more add nothing there. 8 keeps full pace up to about 450 ms

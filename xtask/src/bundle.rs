@@ -79,7 +79,7 @@ pub fn build(repo: &Path, tools_dir: &Path) -> Result<PathBuf> {
 
 /// The target dir the nested cargo runs use: they start in the repository root, where a relative
 /// `CARGO_TARGET_DIR` is resolved.
-fn target_dir(repo: &Path) -> PathBuf {
+pub fn target_dir(repo: &Path) -> PathBuf {
     repo.join(std::env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into()))
 }
 

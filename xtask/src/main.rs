@@ -1,5 +1,6 @@
 //! Project tasks, run as `cargo xtask <task>` (the alias lives in `.cargo/config.toml`).
 
+mod bench;
 mod bundle;
 mod cmd;
 mod demo;
@@ -18,7 +19,10 @@ tasks:
   demo    the main job end to end: simulated Tines, local S3, the runner, and what landed
   tools   install the test tools into .tools/ (idempotent; offline after the first run)
   bundle  build the runner as a Lambda bootstrap (glibc 2.34) and the provider into <target>/dist/
-  test    install the tools, then check formatting and lints, bundle, and run every test";
+  test    install the tools, then check formatting and lints, bundle, and run every test
+  bench plan [--baseline-provider DIR] [--runs N]
+          plans and an apply of 50 tinesaudit objects against 50 of Terraform's own, on the newest
+          CLI and 1.0.3, with the release provider (and DIR's, e.g. an earlier commit's, beside it)";
 
 fn main() -> ExitCode {
     match run() {
@@ -48,6 +52,7 @@ fn run() -> Result<()> {
         ["bundle"] => bundle::run(&repo),
         ["test"] => test::run(&repo),
         ["demo"] => demo::run(&repo),
+        ["bench", "plan", rest @ ..] => bench::plan(&repo, rest),
         ["help" | "-h" | "--help"] => {
             println!("{USAGE}");
             Ok(())

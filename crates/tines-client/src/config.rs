@@ -85,9 +85,11 @@ impl Default for RetryPolicy {
 
 /// Client-side request limits per minute by endpoint group; `None` turns one off.
 ///
-/// Tines limits each (client IP, API key) pair per endpoint group. Spacing requests evenly at
-/// these rates keeps every clone of a client, and every task using it, under the server's limit
-/// instead of learning it from 429s.
+/// Tines limits each (client IP, API key) pair per endpoint group and minute. A budget of this
+/// many requests in any 60 seconds, shared by every clone of a client and every task using it,
+/// keeps this process under the server's limit instead of learning it from 429s, and spends it
+/// as soon as it is asked for. The budget is per process: what another process spends on the
+/// same key comes back as 429s, which the retry loop waits out (honouring `Retry-After`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     /// `GET /api/v1/audit_logs` (documented: 1000 per minute).
@@ -136,6 +138,12 @@ pub(crate) struct Checked {
 }
 
 impl Config {
+    /// Runs every check [`Client::new`](crate::Client::new) runs, without building a client:
+    /// for validating settings (a Terraform `validate`) where no request will follow.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.check().map(drop)
+    }
+
     pub(crate) fn check(&self) -> Result<Checked, Error> {
         let retry = self.retry;
         for (field, duration) in [

@@ -1,5 +1,6 @@
-//! Client-side request spacing, shared by every clone of a client.
+//! Client-side request budgets, shared by every clone of a client.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,33 +9,50 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::config::RateLimits;
 
-/// Hands out start times at least `interval` apart.
+/// The window Tines counts requests in.
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// At most `budget` requests start in any 60-second window, each as soon as that allows.
 ///
-/// Even spacing rather than a bucket with a burst: Tines counts requests per minute, and a burst
-/// on top of a full minute's allowance is exactly what would trip its limit. Each caller reserves
-/// the next free slot under the lock and sleeps outside it, so concurrent tasks queue fairly
-/// without holding the lock while they wait.
+/// Tines counts requests per (IP, key) per minute, so a client may spend a whole minute's
+/// budget at once and wait only when it is spent: fifty parallel reads of a `terraform plan`
+/// go out together instead of queueing behind an even pace. Each caller reserves its start
+/// time under the lock and sleeps outside it, so concurrent tasks queue fairly without
+/// holding the lock while they wait. The budget is this process's: another process on the
+/// same key (a second plan, the runner) spends the same server-side minute, and the 429s it
+/// causes are the retry loop's to wait out.
 #[derive(Debug, Clone)]
 pub(crate) struct Limiter {
-    interval: Duration,
-    next_free: Arc<Mutex<Option<Instant>>>,
+    budget: usize,
+    /// Start times handed out, oldest first; some may lie ahead, reserved by waiting callers.
+    starts: Arc<Mutex<VecDeque<Instant>>>,
 }
 
 impl Limiter {
     pub fn per_minute(requests: u32) -> Self {
+        let budget = requests.max(1) as usize;
         Self {
-            interval: Duration::from_secs(60) / requests.max(1),
-            next_free: Arc::new(Mutex::new(None)),
+            budget,
+            starts: Arc::new(Mutex::new(VecDeque::with_capacity(budget))),
         }
     }
 
     /// Waits until this caller may send.
     pub async fn acquire(&self) {
         let slot = {
-            let mut next_free = self.next_free.lock().await;
+            let mut starts = self.starts.lock().await;
             let now = Instant::now();
-            let slot = next_free.map_or(now, |free| free.max(now));
-            *next_free = Some(slot + self.interval);
+            while starts.front().is_some_and(|start| *start + WINDOW <= now) {
+                starts.pop_front();
+            }
+            // The budget-th start before this one must have left the window; starts stay in
+            // order, so the newest one is a lower bound too.
+            let slot = match starts.len().checked_sub(self.budget) {
+                Some(index) => (starts[index] + WINDOW).max(now),
+                None => now,
+            };
+            let slot = starts.back().map_or(slot, |newest| slot.max(*newest));
+            starts.push_back(slot);
             slot
         };
         sleep_until(slot).await;
@@ -73,11 +91,10 @@ impl Limiters {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn concurrent_callers_are_spaced_by_the_interval() {
-        let limiter = Limiter::per_minute(120);
-        let started = Instant::now();
-        let tasks: Vec<_> = (0..5)
+    /// Start times of `count` concurrent callers, from when they asked.
+    async fn starts(limiter: &Limiter, count: usize) -> Vec<Duration> {
+        let asked = Instant::now();
+        let tasks: Vec<_> = (0..count)
             .map(|_| {
                 let limiter = limiter.clone();
                 tokio::spawn(async move {
@@ -88,22 +105,34 @@ mod tests {
             .collect();
         let mut times = Vec::new();
         for task in tasks {
-            times.push(task.await.unwrap() - started);
+            times.push(task.await.unwrap() - asked);
         }
         times.sort();
-        let expected: Vec<Duration> = (0..5).map(|n| Duration::from_millis(500) * n).collect();
-        assert_eq!(times, expected);
+        times
     }
 
     #[tokio::test(start_paused = true)]
-    async fn an_idle_limiter_does_not_save_up_a_burst() {
-        let limiter = Limiter::per_minute(60);
-        limiter.acquire().await;
-        tokio::time::sleep(Duration::from_secs(10)).await;
-        let started = Instant::now();
-        limiter.acquire().await;
-        limiter.acquire().await;
-        assert_eq!(started.elapsed(), Duration::from_secs(1));
+    async fn a_minutes_budget_goes_out_at_once_and_the_next_waits_for_the_window() {
+        let limiter = Limiter::per_minute(50);
+        let times = starts(&limiter, 51).await;
+        assert_eq!(times[..50], [Duration::ZERO; 50], "50 in budget, no wait");
+        assert_eq!(times[50], WINDOW, "the 51st waits until the first leaves");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_sixty_seconds_ever_hold_more_than_the_budget() {
+        let limiter = Limiter::per_minute(4);
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let first = starts(&limiter, 2).await;
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        let second = starts(&limiter, 6).await;
+        assert_eq!(first, [Duration::ZERO; 2]);
+        // 30 s after the first two: two more fit, then each waits for one to leave the window.
+        assert_eq!(
+            second,
+            [0, 0, 30, 30, 60, 60].map(Duration::from_secs),
+            "2 spent at 5 s and 2 at 35 s: the next two start at 65 s, the two after at 95 s"
+        );
     }
 
     #[test]
@@ -113,12 +142,9 @@ mod tests {
             admin_users: None,
             other: Some(5000),
         });
-        let interval = |path| limiters.for_path(path).map(|l| l.interval);
-        assert_eq!(
-            interval("/api/v1/audit_logs"),
-            Some(Duration::from_millis(60))
-        );
-        assert_eq!(interval("/api/v1/admin/users/7"), None);
-        assert_eq!(interval("/api/v1/info"), Some(Duration::from_millis(12)));
+        let budget = |path| limiters.for_path(path).map(|l| l.budget);
+        assert_eq!(budget("/api/v1/audit_logs"), Some(1000));
+        assert_eq!(budget("/api/v1/admin/users/7"), None);
+        assert_eq!(budget("/api/v1/info"), Some(5000));
     }
 }

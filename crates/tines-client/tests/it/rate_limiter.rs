@@ -1,4 +1,4 @@
-//! The client-side limiter spaces requests across clones and tasks.
+//! The client-side budget is shared across clones and tasks, and spent without waiting.
 
 use std::time::{Duration, Instant};
 
@@ -8,12 +8,12 @@ use tines_client::{AuditLogQuery, Client, RateLimits};
 use crate::harness::{Harness, OWNER_KEY};
 
 #[tokio::test]
-async fn clones_share_one_limiter_per_endpoint_group() {
+async fn clones_share_one_budget_per_endpoint_group_spent_without_waiting() {
     let h = Harness::start().await;
     h.seed(json!({"count": 5})).await;
-    // 600 a minute: one audit-log request every 100 ms, whichever clone sends it.
+    // Six audit-log requests a minute, whichever clone sends them.
     let client = Client::new(h.config(OWNER_KEY).rate_limits(RateLimits {
-        audit_logs: Some(600),
+        audit_logs: Some(6),
         ..RateLimits::unlimited()
     }))
     .unwrap();
@@ -35,8 +35,19 @@ async fn clones_share_one_limiter_per_endpoint_group() {
         task.await.unwrap();
     }
     let took = started.elapsed();
-    assert!(took >= Duration::from_millis(500), "6 requests in {took:?}");
-    assert!(took < Duration::from_secs(3), "6 requests in {took:?}");
+    assert!(
+        took < Duration::from_secs(1),
+        "the budget's 6 requests went out at once: {took:?}"
+    );
+
+    // The seventh, from yet another clone, waits for the first to leave the window.
+    let seventh = client.clone();
+    let waited = tokio::time::timeout(
+        Duration::from_millis(1_500),
+        seventh.audit_logs_page(&AuditLogQuery::default()),
+    )
+    .await;
+    assert!(waited.is_err(), "the 7th request in a minute must wait");
 
     let other_group = Instant::now();
     for _ in 0..6 {
