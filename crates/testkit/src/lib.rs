@@ -10,6 +10,7 @@
 //! - [`LambdaEmulator::start`] runs cargo-lambda's Lambda runtime API emulator, for running a
 //!   `bootstrap` as Lambda does and invoking it.
 //!
+//! - [`saved_plan_files`] unpacks a saved plan, to search what it holds.
 //! - [`runner_bootstrap`] is the runner built for AWS Lambda, as shipped (`cargo xtask bundle`).
 //! - [`ScratchDir`] is a temporary folder for a test's files.
 //!
@@ -30,5 +31,5 @@ pub use dist::runner_bootstrap;
 pub use lambda::{Invocation, LambdaEmulator};
 pub use process::ScratchDir;
 pub use s3::S3Server;
-pub use terraform::{Origin, TerraformCli};
+pub use terraform::{Origin, TerraformCli, saved_plan_files};
 pub use tools::Tools;
