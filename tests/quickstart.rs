@@ -20,6 +20,8 @@ use tinesaudit_testkit::{AwsEmulator, LambdaEmulator, S3Server, ScratchDir, Terr
 pub const BUCKET: &str = "secops-tines-audit";
 const PIPELINE_KEY_NAME: &str = "secops-audit-pipeline";
 const SCHEDULE_NAME: &str = "tines-audit";
+/// The saved plan's file, in the example's folder.
+const SAVED_PLAN: &str = "quickstart.tfplan";
 
 /// Everything the example runs against, started and seeded.
 pub struct Quickstart {
@@ -202,6 +204,39 @@ impl Quickstart {
             Some(2) => Ok((false, text)),
             _ => bail!("`terraform plan` failed:\n{text}"),
         }
+    }
+
+    /// `terraform plan -out` of the example into a saved plan, and where the owner or the pipeline key is in
+    /// it: in what `terraform show -json` prints of it, or in a file it holds. Places only, never a key.
+    pub fn save_plan(&self) -> Result<Vec<String>> {
+        self.run_terraform(&["plan", "-no-color", &format!("-out={SAVED_PLAN}")])?;
+        let mut places = vec![(
+            "terraform show -json".to_owned(),
+            self.run_terraform(&["show", "-json", SAVED_PLAN])?
+                .into_bytes(),
+        )];
+        places.extend(tinesaudit_testkit::saved_plan_files(
+            &self.workdir.path().join(SAVED_PLAN),
+        )?);
+        let keys = [
+            ("owner key", &self.owner_token),
+            ("pipeline key", &self.pipeline_token),
+        ];
+        let mut found = Vec::new();
+        for (place, bytes) in &places {
+            for (name, key) in keys {
+                if bytes.windows(key.len()).any(|w| w == key.as_bytes()) {
+                    found.push(format!("{name} in {place}"));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// `terraform apply` of the plan [`Self::save_plan`] saved; ephemeral variables are given again, as
+    /// Terraform requires.
+    pub fn apply_saved_plan(&self) -> Result<String> {
+        self.run_terraform(&["apply", "-no-color", SAVED_PLAN])
     }
 
     /// `terraform destroy` of the example.

@@ -17,7 +17,11 @@ provider "tinesaudit" {
   max_retries             = 4
 }
 
+# Ephemeral (Terraform 1.10 and later): the key is kept out of saved plan files and state, where a variable
+# that is only sensitive is stored in plain text. On older Terraform, leave out `ephemeral`, or the
+# `api_key` argument and set TINES_API_KEY instead.
 variable "tines_owner_key" {
   type      = string
   sensitive = true
+  ephemeral = true
 }

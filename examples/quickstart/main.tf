@@ -4,7 +4,7 @@
 # account, leave the endpoint variables unset.
 
 terraform {
-  required_version = ">= 1.11" # secret_wo: the key never reaches plan or state
+  required_version = ">= 1.11" # secret_wo and ephemeral variables: no key reaches a saved plan or state
   required_providers {
     tinesaudit = {
       source = "tinesaudit/tinesaudit"

@@ -7,6 +7,7 @@ variable "tines_owner_key" {
   description = "A tenant-owner API key, for the admin API (users and their permissions)."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "pipeline_key_name" {

@@ -142,7 +142,8 @@ impl Resource for ApiKeyResource {
                     .description(
                         "The key's secret, as Tines showed it once. Write-only (Terraform 1.11 and later): \
                          it is never stored in plan or state, so set `secret_wo_version` with it and change \
-                         that to store a new key. Conflicts with `secret`.",
+                         that to store a new key. Pass it from an ephemeral variable, which saved plans do \
+                         not keep either. Conflicts with `secret`.",
                     )
                     .validator(KeyShape),
             )
@@ -162,8 +163,8 @@ impl Resource for ApiKeyResource {
                     .sensitive()
                     .description(
                         "The key's secret, for Terraform older than 1.11, which cannot use `secret_wo`. \
-                         Terraform keeps it in state (marked sensitive). Changing it stores the new key. \
-                         Conflicts with `secret_wo`.",
+                         Terraform keeps it in state and in saved plan files, marked sensitive but in plain \
+                         text. Changing it stores the new key. Conflicts with `secret_wo`.",
                     )
                     .validator(KeyShape),
             )

@@ -3,7 +3,7 @@
 //! ```hcl
 //! provider "tinesaudit" {
 //!   tenant     = "https://example.tines.com" # or TINES_TENANT
-//!   api_key    = var.tines_owner_key          # or TINES_API_KEY; a tenant-owner key
+//!   api_key    = var.tines_owner_key          # or TINES_API_KEY; a tenant-owner key, ephemeral variable
 //!   aws_region = "eu-west-1"                  # or the standard AWS chain
 //! }
 //! ```
@@ -165,7 +165,9 @@ impl Provider for TinesAuditProvider {
                     .sensitive()
                     .description(
                         "A tenant-owner API key: the admin API, which reads users and changes their tenant \
-                         permissions, takes no other. Falls back to the `TINES_API_KEY` environment variable.",
+                         permissions, takes no other. Falls back to the `TINES_API_KEY` environment variable. \
+                         Pass it from an ephemeral variable (Terraform 1.10 and later): a saved plan file \
+                         keeps the value of a variable that is only sensitive, in plain text.",
                     )
                     .validator(ApiKeyShape),
             )

@@ -1,6 +1,7 @@
-//! `examples/quickstart` end to end: applied with the provider from the dist folder on the newest
-//! Terraform CLI, a second plan empty, what the schedule deployed run as Lambda runs it, every record in S3
-//! exactly once, and a destroy that leaves nothing in AWS.
+//! `examples/quickstart` end to end: planned into a saved plan that holds neither key, that plan applied
+//! with the provider from the dist folder on the newest Terraform CLI, a second plan empty, what the
+//! schedule deployed run as Lambda runs it, every record in S3 exactly once, and a destroy that leaves
+//! nothing in AWS.
 
 use anyhow::{Result, ensure};
 use tinesaudit_e2e::quickstart::Quickstart;
@@ -10,7 +11,10 @@ const RECORDS: u64 = 3_000;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_quickstart_deploys_a_runner_that_delivers_every_record_once() -> Result<()> {
     let quickstart = Quickstart::start(RECORDS, 0).await?;
-    let applied = quickstart.apply()?;
+    // The example passes both keys in ephemeral variables, which a saved plan does not keep.
+    let keys = quickstart.save_plan()?;
+    ensure!(keys.is_empty(), "the saved plan holds keys: {keys:?}");
+    let applied = quickstart.apply_saved_plan()?;
     ensure!(applied.contains("Apply complete"), "{applied}");
     let (empty, plan) = quickstart.plan_is_empty()?;
     ensure!(empty, "the plan after apply is not empty:\n{plan}");

@@ -13,6 +13,7 @@
 //! - [`FaultProxy::start`] forwards to an emulator and loses the answers a test names (a 500
 //!   after the request was applied, or a cut connection), as real networks sometimes do.
 //!
+//! - [`saved_plan_files`] unpacks a saved plan, to search what it holds.
 //! - [`runner_bootstrap`] is the runner built for AWS Lambda, as shipped (`cargo xtask bundle`).
 //! - [`ScratchDir`] is a temporary folder for a test's files.
 //!
@@ -35,5 +36,5 @@ pub use fault_proxy::{FaultProxy, LostAnswer};
 pub use lambda::{Invocation, LambdaEmulator};
 pub use process::ScratchDir;
 pub use s3::S3Server;
-pub use terraform::{Origin, TerraformCli};
+pub use terraform::{Origin, TerraformCli, saved_plan_files};
 pub use tools::Tools;

@@ -36,8 +36,9 @@
 //! * **Refresh** (ReadResource): a removed state tells Terraform the object is gone; errors never do.
 //! * **Upgrade** (UpgradeResourceState): always returns the state, drops attributes no longer in the schema,
 //!   runs the upgrader for the stored version.
-//! * **Validate**: attribute validators on known values, int64 ranges, deprecation warnings, and a clear error
-//!   when a write-only attribute is set on a Terraform older than 1.11.
+//! * **Validate** (resources and data sources alike): an error on every read-only (computed-only) attribute the
+//!   configuration sets, at any depth; attribute validators on known values, int64 ranges, deprecation
+//!   warnings, and a clear error when a write-only attribute is set on a Terraform older than 1.11.
 //!
 //! A resource, in short (see `examples/testprovider/thing.rs` for a complete one):
 //!

@@ -18,8 +18,9 @@ output "pipeline_key_secret_arn" {
   value = tinesaudit_api_key.pipeline.secret_arn
 }
 
-# Terraform before 1.11 cannot send write-only values; use `secret` there (Terraform keeps it in state,
-# marked sensitive):
+# Terraform before 1.11 cannot send write-only values; use `secret` there, from a variable without
+# `ephemeral` (Terraform refuses ephemeral values elsewhere). Terraform then keeps the key in state and in
+# saved plan files, marked sensitive but in plain text:
 #
 # resource "tinesaudit_api_key" "pipeline" {
 #   name        = "secops-audit-pipeline"

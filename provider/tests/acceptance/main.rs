@@ -12,13 +12,17 @@
 //! | `schedule` | `tinesaudit_schedule` on moto and SeaweedFS: lifecycle, runner upgrade, every drift, import-verify, given vs created roles, nothing left after destroy |
 //! | `data_sources` | the four data sources in one configuration |
 //! | `ingestion_job` | the job file: create, update, drift (edited, deleted), the runner's checkpoint on refresh, import-verify, refused applies; the reader policy |
+//! | `read_only` | a read-only attribute set on a resource and on a data source: refused at validate, under its line |
 //! | `examples` | every file in `examples/` passes `terraform validate` (1.11+) |
+//! | `saved_plans` | the owner and pipeline keys in saved plans and state: nowhere on 1.11+ (ephemeral variables, `secret_wo`); where 1.0 keeps them |
 //! | `secret_leak` | the provider binary launched by Terraform at `TF_LOG=trace`: no key in any file of the run |
 
 mod api_key;
 mod data_sources;
 mod examples;
 mod ingestion_job;
+mod read_only;
+mod saved_plans;
 mod schedule;
 mod secret_leak;
 mod support;

@@ -1,6 +1,7 @@
 //! The reference in `provider/docs/`, generated from the schemas the provider serves and the examples in
-//! `examples/`, in the layout of the Terraform Registry (what tfplugindocs writes for Go providers). The
-//! test fails when a committed page differs from what the schemas say now;
+//! `examples/`, in the layout of the Terraform Registry (what tfplugindocs writes for Go providers), with
+//! what a schema cannot say from `provider/templates/<page>` (e.g. `templates/index.md`), placed after the
+//! page's example. The test fails when a committed page differs from what the schemas say now;
 //! `TINESAUDIT_UPDATE_DOCS=1 cargo test -p terraform-provider-tinesaudit --test rpc docs` rewrites them.
 
 use std::fmt::Write as _;
@@ -119,7 +120,13 @@ fn render_attributes(out: &mut String, attributes: &[schema::Attribute], anchor:
     }
 }
 
+/// The hand-written part of page `path` (under `provider/docs/`), if it has one.
+fn template(path: &str) -> Option<String> {
+    std::fs::read_to_string(root().join("templates").join(path)).ok()
+}
+
 fn page(
+    path: &str,
     kind: &str,
     name: &str,
     block: &schema::Block,
@@ -152,6 +159,9 @@ fn page(
         )
         .unwrap();
     }
+    if let Some(section) = template(path) {
+        writeln!(out, "{}\n", section.trim_end()).unwrap();
+    }
     writeln!(out, "## Schema\n").unwrap();
     render_attributes(&mut out, &block.attributes, "nestedatt--");
     if let Some(import) = example(&format!("{example_dir}/import.sh")) {
@@ -177,6 +187,7 @@ async fn pages() -> Vec<(String, String)> {
     let mut pages = vec![(
         "index.md".to_owned(),
         page(
+            "index.md",
             "Provider",
             TYPE_NAME,
             &block(schemas.provider),
@@ -186,23 +197,29 @@ async fn pages() -> Vec<(String, String)> {
     )];
     for (name, schema) in schemas.resource_schemas {
         let dir = format!("resources/{name}");
-        pages.push((
-            format!("resources/{}.md", short(&name)),
-            page("Resource", &name, &block(Some(schema)), &dir, "resource.tf"),
-        ));
+        let path = format!("resources/{}.md", short(&name));
+        let content = page(
+            &path,
+            "Resource",
+            &name,
+            &block(Some(schema)),
+            &dir,
+            "resource.tf",
+        );
+        pages.push((path, content));
     }
     for (name, schema) in schemas.data_source_schemas {
         let dir = format!("data-sources/{name}");
-        pages.push((
-            format!("data-sources/{}.md", short(&name)),
-            page(
-                "Data Source",
-                &name,
-                &block(Some(schema)),
-                &dir,
-                "data-source.tf",
-            ),
-        ));
+        let path = format!("data-sources/{}.md", short(&name));
+        let content = page(
+            &path,
+            "Data Source",
+            &name,
+            &block(Some(schema)),
+            &dir,
+            "data-source.tf",
+        );
+        pages.push((path, content));
     }
     pages
 }

@@ -286,6 +286,11 @@ impl Attribute {
         self.write_only
     }
 
+    /// Computed alone: only the provider sets it, and a configuration that does is refused at validation.
+    pub fn is_read_only(&self) -> bool {
+        self.computed && !self.optional && !self.required
+    }
+
     /// For nested attributes: how objects are held, and their attributes.
     pub(crate) fn nested_attributes(&self) -> Option<(Nesting, &BTreeMap<String, Attribute>)> {
         match &self.kind {

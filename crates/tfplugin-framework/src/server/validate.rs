@@ -1,6 +1,8 @@
 //! ValidateProviderConfig, ValidateResourceConfig and ValidateDataResourceConfig. Terraform itself checks
-//! types, required attributes and block counts; the framework adds deprecation warnings, write-only
-//! support, int64 ranges, the attributes' validators and the resource's own checks.
+//! types, required attributes and block counts; the framework adds the refusal of read-only attributes
+//! (Terraform accepts them in a configuration), deprecation warnings, write-only support, int64 ranges, the
+//! attributes' validators and the resource's own checks. Resources and data sources get the same checks
+//! from the schema, so none can forget one.
 
 use tfplugin_proto::wire::{
     validate_data_resource_config, validate_provider_config, validate_resource_config,

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `lifecycle` | create, in-place update, replace, import-verify (command and block), no-op plan, data source |
 //! | `drift` | remote delete ("has been deleted", then a create) and remote change (an update back) |
-//! | `validation` | errors under the attribute's line; write-only on 1.11+ and a clear error on 1.0.3 |
+//! | `validation` | errors under the attribute's line; read-only attributes refused (resource and data source); write-only on 1.11+ and a clear error on 1.0.3 |
 //! | `upgrade` | a hand-written schema-version-0 state upgraded to version 1 |
 //! | `mirror` | a full lifecycle with the provider binary Terraform launches itself; `providers schema -json` |
 //!

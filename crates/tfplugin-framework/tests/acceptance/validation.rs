@@ -1,5 +1,6 @@
-//! Errors under the attribute they are about, and write-only attributes: applied without a trace in plan or
-//! state on Terraform 1.11+, refused with a clear error on older CLIs.
+//! Errors under the attribute they are about, read-only attributes refused before any plan, and write-only
+//! attributes: applied without a trace in plan or state on Terraform 1.11+, refused with a clear error on
+//! older CLIs.
 
 use tfplugin_harness::{Action, PlanCheck, StateCheck, Step, TestCase};
 
@@ -25,6 +26,38 @@ fn an_invalid_name_is_reported_under_its_line() {
         .try_run()
         .unwrap_or_else(|failure| panic!("{failure}"));
     assert_passed(&summary, 2);
+}
+
+/// Runs one step that must fail on every CLI with `error`, old and new CLIs among them.
+fn refused(hcl: String, error: &str) {
+    let summary = TestCase::new(in_process())
+        .step(Step::config(hcl).expect_error(error))
+        .try_run()
+        .unwrap_or_else(|failure| panic!("{failure}"));
+    assert_passed(&summary, 1);
+    assert_old_and_new(&summary);
+}
+
+// Without the framework's check, Terraform 1.0 fails the plan as a provider bug, and later CLIs create the
+// thing before failing the apply.
+#[test]
+fn a_read_only_resource_attribute_is_refused_under_its_line() {
+    let store = TestStore::new();
+    refused(
+        store.config(&["name = \"ro\"", "id = \"chosen\""], ""),
+        r#"(?s)Error: Read-only attribute.*with testfw_thing\.a,.*on main\.tf line 13, in resource "testfw_thing" "a":.*13:\s+id\s+=\s+"chosen".*id is read-only: the provider sets its value.*Remove id from the configuration"#,
+    );
+}
+
+// Without the framework's check, the data source drops the value without a word.
+#[test]
+fn a_read_only_data_source_attribute_is_refused_under_its_line() {
+    let store = TestStore::new();
+    let echo = "\ndata \"testfw_echo\" \"e\" {\n  text   = \"hi\"\n  result = \"mine\"\n}\n";
+    refused(
+        store.config(&["name = \"ro\""], echo),
+        r#"(?s)Error: Read-only attribute.*with data\.testfw_echo\.e,.*in data "testfw_echo" "e":.*\d+:\s+result\s+=\s+"mine".*Remove result from the configuration"#,
+    );
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Defaults, computed unknowns, plan modifiers and validators inside nested attributes and blocks.
+//! Defaults, computed unknowns, plan modifiers, validators and read-only attributes inside nested attributes
+//! and blocks.
 
 use tfplugin_framework::resource::{
     CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, ReadRequest, ReadResponse,
@@ -54,12 +55,14 @@ impl Resource for Rules {
             .block(
                 "limit",
                 NestedBlock::list(
-                    Block::new().attribute(
-                        "max",
-                        Attribute::int64()
-                            .optional()
-                            .plan_modifier(plan_modifier::requires_replace()),
-                    ),
+                    Block::new()
+                        .attribute(
+                            "max",
+                            Attribute::int64()
+                                .optional()
+                                .plan_modifier(plan_modifier::requires_replace()),
+                        )
+                        .attribute("applied", Attribute::bool().computed()),
                 ),
             )
     }
@@ -99,6 +102,10 @@ fn object(pairs: &[(&str, Value)]) -> Value {
 
 fn rule(port: Value, id: Value, proto: Value) -> Value {
     object(&[("port", port), ("id", id), ("proto", proto)])
+}
+
+fn limit(max: Value, applied: Value) -> Value {
+    object(&[("max", max), ("applied", applied)])
 }
 
 fn resource(mode: Value, rules: Vec<Value>, limits: Vec<Value>) -> Value {
@@ -151,18 +158,18 @@ async fn nested_plan_modifiers_see_their_own_element() {
     let prior = resource(
         s("fast"),
         vec![rule(n(80), s("r-1"), s("tcp"))],
-        vec![object(&[("max", n(1))])],
+        vec![limit(n(1), Value::Bool(true))],
     );
     let config = resource(
         Value::Null,
         vec![rule(n(81), Value::Null, Value::Null)],
-        vec![object(&[("max", n(2))])],
+        vec![limit(n(2), Value::Null)],
     );
     // Core proposes the configured values and keeps prior values of computed attributes left out.
     let proposed = resource(
         s("fast"),
         vec![rule(n(81), s("r-1"), s("tcp"))],
-        vec![object(&[("max", n(2))])],
+        vec![limit(n(2), Value::Bool(true))],
     );
     let response = plan(&prior, &proposed, &config).await;
     assert_no_errors(&response.diagnostics);
@@ -189,6 +196,18 @@ async fn nested_plan_modifiers_see_their_own_element() {
     assert_eq!(replaced, ["limit[0].max"]);
 }
 
+async fn validate(config: &Value) -> Vec<tfplugin_proto::wire::Diagnostic> {
+    FrameworkServer::new(NestProvider)
+        .validate_resource_config(validate_resource_config::Request {
+            type_name: "nest_rules".into(),
+            config: dv(config),
+            client_capabilities: modern_client(),
+        })
+        .await
+        .unwrap()
+        .diagnostics
+}
+
 #[tokio::test]
 async fn nested_validators_point_at_the_element() {
     let config = resource(
@@ -199,15 +218,29 @@ async fn nested_validators_point_at_the_element() {
         ],
         vec![],
     );
-    let response = FrameworkServer::new(NestProvider)
-        .validate_resource_config(validate_resource_config::Request {
-            type_name: "nest_rules".into(),
-            config: dv(&config),
-            client_capabilities: modern_client(),
-        })
-        .await
-        .unwrap();
-    let errors = errors(&response.diagnostics);
-    assert_eq!(errors.len(), 1, "{:?}", response.diagnostics);
+    let diagnostics = validate(&config).await;
+    let errors = errors(&diagnostics);
+    assert_eq!(errors.len(), 1, "{diagnostics:?}");
     assert_eq!(path_of(errors[0]), "rule[1].port");
+}
+
+#[tokio::test]
+async fn read_only_attributes_are_refused_in_the_element_that_sets_them() {
+    let config = resource(
+        Value::Null,
+        vec![
+            rule(n(80), Value::Null, Value::Null),
+            rule(n(81), s("r-9"), Value::Null),
+        ],
+        vec![limit(n(1), Value::Null), limit(n(2), Value::Bool(false))],
+    );
+    let diagnostics = validate(&config).await;
+    let refused: Vec<String> = errors(&diagnostics)
+        .iter()
+        .map(|d| {
+            assert!(d.detail.contains("read-only"), "{}", d.detail);
+            path_of(d)
+        })
+        .collect();
+    assert_eq!(refused, ["rule[1].id", "limit[1].applied"]);
 }

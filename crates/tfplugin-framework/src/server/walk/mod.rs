@@ -63,6 +63,13 @@ impl<'s> Body<'s> {
             .is_some_and(|a| a.sensitive || a.write_only)
     }
 
+    /// True when attribute `name` is read-only: only the provider sets it.
+    pub(super) fn is_read_only(&self, name: &str) -> bool {
+        self.attributes
+            .get(name)
+            .is_some_and(Attribute::is_read_only)
+    }
+
     pub(super) fn nested(attributes: &'s BTreeMap<String, Attribute>) -> Body<'s> {
         Body {
             attributes,

@@ -8,8 +8,8 @@ use crate::server::display::show;
 use crate::validator::ValidateRequest;
 use crate::value::Value;
 
-/// Checks a configuration: deprecations, write-only support, whole numbers for int64 attributes, and the
-/// attributes' validators on known, non-null values.
+/// Checks a configuration: read-only attributes, deprecations, write-only support, whole numbers for int64
+/// attributes, and the attributes' validators on known, non-null values.
 pub(crate) fn validate(
     body: Body<'_>,
     path: &AttrPath,
@@ -25,6 +25,20 @@ pub(crate) fn validate(
             continue;
         }
         let here = path.clone().attribute(name.as_str());
+        // Terraform lets a configuration set an attribute only the provider may set: a resource then fails
+        // as a "bug in the provider", at plan or only after apply made the object, and a data source drops
+        // the value without a word. Refuse it here, unknown values too: a reference sets it as a literal does.
+        if a.is_read_only() {
+            diags.attribute_error(
+                here.clone(),
+                "Read-only attribute",
+                format!(
+                    "{here} is read-only: the provider sets its value, and the configuration cannot. \
+                     Remove {here} from the configuration."
+                ),
+            );
+            continue;
+        }
         let sensitive = sensitive || a.sensitive || a.write_only;
         if let Some(message) = &a.deprecation_message {
             diags.attribute_warning(here.clone(), "Attribute deprecated", message.clone());
@@ -87,6 +101,10 @@ pub(crate) fn validate(
         }
     }
     for (name, nesting, inner) in nested_parts(body) {
+        // A read-only nested attribute was refused as a whole above; its own attributes add nothing.
+        if body.is_read_only(name) {
+            continue;
+        }
         let here = path.clone().attribute(name.as_str());
         let sensitive = sensitive || body.is_sensitive(name);
         for (key, element) in elements(nesting, attr(config, name)) {
