@@ -4,6 +4,7 @@ mod bundle;
 mod deadline;
 mod guarantees;
 mod lambda;
+mod messages;
 mod secrets;
 mod support;
 mod sync;
