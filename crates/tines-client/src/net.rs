@@ -94,37 +94,42 @@ mod tests {
 
     #[test]
     fn each_cause_is_found_below_the_wrappers() {
-        let refused = wrapped(
-            "dispatch failure",
-            io::Error::from(io::ErrorKind::ConnectionRefused),
-        );
-        assert_eq!(
-            connection_failure(&refused),
-            "connection refused (nothing is listening there)"
-        );
-        let dns = wrapped(
-            "dns error",
-            io::Error::other("failed to lookup address information: Name or service not known"),
-        );
-        assert_eq!(
-            connection_failure(&dns),
-            "DNS lookup failed (Name or service not known)"
-        );
-        let tls = wrapped(
-            "io error",
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        let certificate =
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let cases = [
+            (
+                wrapped(
+                    "dispatch failure",
+                    io::Error::from(io::ErrorKind::ConnectionRefused),
+                ),
+                "connection refused (nothing is listening there)",
             ),
-        );
-        assert_eq!(
-            connection_failure(&tls),
-            "TLS handshake failed: invalid peer certificate: UnknownIssuer"
-        );
-        let other = wrapped(
-            "dispatch failure",
-            io::Error::other("dispatch failure: odd"),
-        );
-        assert_eq!(connection_failure(&other), "dispatch failure: odd");
+            (
+                wrapped(
+                    "dns error",
+                    io::Error::other(
+                        "failed to lookup address information: Name or service not known",
+                    ),
+                ),
+                "DNS lookup failed (Name or service not known)",
+            ),
+            (
+                wrapped(
+                    "io error",
+                    io::Error::new(io::ErrorKind::InvalidData, certificate),
+                ),
+                "TLS handshake failed: invalid peer certificate: UnknownIssuer",
+            ),
+            (
+                wrapped(
+                    "dispatch failure",
+                    io::Error::other("dispatch failure: odd"),
+                ),
+                "dispatch failure: odd",
+            ),
+        ];
+        for (error, says) in cases {
+            assert_eq!(connection_failure(&error), says);
+        }
     }
 }
