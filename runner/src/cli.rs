@@ -18,9 +18,10 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use tines_client::{Client, Config, RateLimits, Secret};
 
+use crate::aws_error::{self, Endpoint};
 use crate::pipeline::{Engine, Progress, Summary};
 use crate::progress;
-use crate::settings::{ApiKeySource, FIELDS, RawSettings, Settings};
+use crate::settings::{ApiKeySource, FIELDS, RawSettings, Settings, parse_time};
 use crate::store::ObjectStore;
 use crate::verify;
 use crate::window::RequestedWindow;
@@ -29,7 +30,8 @@ use crate::window::RequestedWindow;
 #[command(
     name = "tinesaudit-runner",
     version,
-    about = "Syncs Tines audit logs into S3, exactly once"
+    about = "Syncs Tines audit logs into S3, exactly once",
+    after_help = LOGGING
 )]
 struct Cli {
     #[command(subcommand)]
@@ -50,10 +52,10 @@ enum Commands {
     /// and one backfill runs at a time.
     Backfill {
         /// Start of the window (RFC 3339).
-        #[arg(long)]
+        #[arg(long, value_parser = parse_time)]
         from: Timestamp,
         /// End of the window (RFC 3339) [default: now minus SETTLE_SECONDS].
-        #[arg(long)]
+        #[arg(long, value_parser = parse_time)]
         to: Option<Timestamp>,
         #[command(flatten)]
         run: RunFlags,
@@ -62,14 +64,22 @@ enum Commands {
     },
     /// Compares what is in S3 with what Tines holds for a window; exit 1 on any difference.
     Verify {
-        #[arg(long)]
+        /// Start of the window (RFC 3339).
+        #[arg(long, value_parser = parse_time)]
         from: Timestamp,
-        #[arg(long)]
+        /// End of the window (RFC 3339).
+        #[arg(long, value_parser = parse_time)]
         to: Timestamp,
         #[command(flatten)]
         settings: SettingFlags,
     },
 }
+
+/// Cron, systemd and Kubernetes show stderr; how much goes there is otherwise undiscoverable.
+const LOGGING: &str = "Logging: RUST_LOG sets what is logged on stderr, as for other Rust tools \
+(e.g. RUST_LOG=debug, or RUST_LOG=tinesaudit_runner=debug,tines_client=trace); the default is \
+warn. LOG_LEVEL, the older name, is read when RUST_LOG is unset. No level logs the API key. \
+Each run prints one JSON summary line on stdout; a failed run also prints its reason on stderr.";
 
 /// How long a run may take, for schedulers that kill jobs (cron wrappers, a Kubernetes Job's
 /// `activeDeadlineSeconds`).
@@ -138,16 +148,17 @@ impl Args for SettingFlags {
             .long("job")
             .env("JOB_FILE")
             .help("Job file (JSON) from a local path or s3://bucket/key; flags and environment override it");
-        FIELDS
-            .iter()
-            .fold(command.arg(job), |command, field| match field.flag {
+        FIELDS.iter().fold(
+            command.arg(job).after_help(LOGGING),
+            |command, field| match field.flag {
                 Some(flag) => command.arg(
                     clap::Arg::new(flag)
                         .long(flag)
                         .help(format!("{} [env: {}]", field.help, field.env)),
                 ),
                 None => command,
-            })
+            },
+        )
     }
 
     fn augment_args_for_update(command: Command) -> Command {
@@ -244,12 +255,24 @@ pub async fn main(args: Vec<OsString>) -> ExitCode {
     };
     let summary = engine.run(backfill, deadline, progress.as_mut()).await;
     progress.finish();
-    finish(&summary)
+    finish(
+        if backfill.is_some() {
+            "backfill"
+        } else {
+            "sync"
+        },
+        &summary,
+    )
 }
 
-/// Prints the summary line and picks the exit code.
-pub fn finish(summary: &Summary) -> ExitCode {
+/// Prints the summary line and picks the exit code. A failure's reason also goes to stderr,
+/// the one stream cron mail, `kubectl logs` and journald show at the default log level.
+pub fn finish(command: &str, summary: &Summary) -> ExitCode {
     println!("{}", serde_json::to_string(summary).unwrap_or_default());
+    if summary.outcome == "failed" {
+        let reason = summary.error.as_deref().unwrap_or("no reason recorded");
+        eprintln!("tinesaudit-runner: {command} failed: {reason}");
+    }
     match summary.outcome {
         "failed"
             if summary
@@ -323,8 +346,7 @@ pub(crate) async fn load_job(
     location: &str,
     expected_sha256: Option<&str>,
 ) -> Result<serde_json::Value, SetupError> {
-    let s3 = s3_client(aws, raw.force_path_style_hint());
-    let bytes = read_job(&s3, location).await?;
+    let bytes = read_job(aws, raw.force_path_style_hint(), location).await?;
     if let Some(expected) = expected_sha256.filter(|expected| !expected.is_empty()) {
         let actual = sha256_hex(&bytes);
         if !actual.eq_ignore_ascii_case(expected) {
@@ -354,7 +376,6 @@ pub(crate) async fn build(
     aws: &aws_config::SdkConfig,
     settings: Settings,
 ) -> Result<Prepared, SetupError> {
-    let s3 = s3_client(aws, settings.force_path_style);
     let key = match &settings.api_key {
         ApiKeySource::Value(key) => Secret::new(key.0.clone()),
         ApiKeySource::SecretsManager(arn) => read_secret(aws, arn).await?,
@@ -369,21 +390,18 @@ pub(crate) async fn build(
             }),
     )?;
     Ok(Prepared {
-        store: ObjectStore::new(s3, settings.bucket.clone()),
+        store: ObjectStore::new(aws, settings.force_path_style, settings.bucket.clone()),
         client,
         settings,
     })
 }
 
-fn s3_client(aws: &aws_config::SdkConfig, force_path_style: bool) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::from(aws)
-        .force_path_style(force_path_style)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
-
 /// The bytes of a job file.
-async fn read_job(s3: &aws_sdk_s3::Client, location: &str) -> Result<Vec<u8>, SetupError> {
+async fn read_job(
+    aws: &aws_config::SdkConfig,
+    force_path_style: bool,
+    location: &str,
+) -> Result<Vec<u8>, SetupError> {
     let failed = |detail: String| SetupError::JobFile {
         location: location.to_owned(),
         detail,
@@ -396,7 +414,7 @@ async fn read_job(s3: &aws_sdk_s3::Client, location: &str) -> Result<Vec<u8>, Se
                 .ok_or_else(|| {
                     failed("an S3 location must look like s3://bucket/key".to_owned())
                 })?;
-            let store = ObjectStore::new(s3.clone(), bucket);
+            let store = ObjectStore::new(aws, force_path_style, bucket);
             let object = store
                 .get(key)
                 .await
@@ -419,7 +437,12 @@ async fn read_secret(aws: &aws_config::SdkConfig, arn: &str) -> Result<Secret, S
         .secret_id(arn)
         .send()
         .await
-        .map_err(|e| failed(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
+        .map_err(|e| {
+            failed(aws_error::describe(
+                &e,
+                &Endpoint::of(aws, "Secrets Manager"),
+            ))
+        })?;
     let value = secret
         .secret_string()
         .map(str::trim)

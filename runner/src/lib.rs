@@ -8,7 +8,8 @@
 //!
 //! - [`source`]: one frozen window of Tines pages, read oldest first.
 //! - [`sink`]: records into object bodies (NDJSON or page-shaped, optionally gzip) and keys.
-//! - [`store`]: the S3 calls, with create-only and compare-and-swap writes.
+//! - [`store`]: the S3 calls, with create-only and compare-and-swap writes; [`aws_error`]: what
+//!   a failed AWS call says (the endpoint and the cause when the service did not answer).
 //! - [`checkpoint`]: the state object: position, window in flight, lease.
 //! - [`delivered`]: what S3 already holds, read back (for `verify` and backfills).
 //! - [`window`]: windows a person types, refused or clamped before any work.
@@ -17,6 +18,7 @@
 //! - [`cli`]: the command line; [`lambda`]: the same engine serving the Lambda runtime API;
 //!   [`progress`]: a backfill's progress bar or log lines.
 
+pub mod aws_error;
 pub mod checkpoint;
 pub mod cli;
 pub mod delivered;

@@ -388,11 +388,9 @@ impl RawSettings {
 
         let start = match text("backfill_from") {
             Some((raw, origin)) => {
-                let from = raw.parse::<Timestamp>().map_err(|_| SettingsError {
+                let from = parse_time(raw).map_err(|problem| SettingsError {
                     origin: origin.clone(),
-                    problem: format!(
-                        "'{raw}' is not an RFC 3339 time such as 2024-05-01T00:00:00Z"
-                    ),
+                    problem: format!("'{raw}': {problem}"),
                 })?;
                 // A start in the future would become a checkpoint claiming that every record
                 // created until then was delivered: they would be skipped, and every run in
@@ -477,6 +475,15 @@ impl RawSettings {
             lease: Duration::from_secs(number("lease_seconds", 1..=86_400, 900)?),
         })
     }
+}
+
+/// Reads a time given by a person: `BACKFILL_FROM`, and `--from` and `--to`, whose errors name
+/// the flag themselves. The parser's reason alone ("failed to find offset component") does not
+/// say which format is wanted.
+pub fn parse_time(raw: &str) -> Result<Timestamp, String> {
+    raw.trim()
+        .parse::<Timestamp>()
+        .map_err(|e| format!("expected an RFC 3339 time such as 2024-05-01T00:00:00Z ({e})"))
 }
 
 /// Pages in flight by default. The client's budget is 1000 requests in any minute, one every
@@ -646,7 +653,7 @@ mod tests {
             (
                 &[("BACKFILL_FROM", "last week")],
                 "BACKFILL_FROM",
-                "RFC 3339",
+                "'last week': expected an RFC 3339 time such as 2024-05-01T00:00:00Z",
             ),
             (&[("S3_PREFIX", "/tines")], "S3_PREFIX", "ending in '/'"),
             (

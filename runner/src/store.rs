@@ -9,6 +9,8 @@ use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
 
+use crate::aws_error::{Endpoint, describe};
+
 /// An object body with the ETag it had when read.
 #[derive(Debug, Clone)]
 pub struct Versioned {
@@ -48,13 +50,25 @@ pub struct StoreError {
 pub struct ObjectStore {
     client: aws_sdk_s3::Client,
     bucket: String,
+    /// Named in errors, which the client cannot tell afterwards.
+    endpoint: Endpoint,
 }
 
 impl ObjectStore {
-    pub fn new(client: aws_sdk_s3::Client, bucket: impl Into<String>) -> Self {
+    /// A store for `bucket` with the AWS configuration given; path-style addressing is for
+    /// S3-compatible stores.
+    pub fn new(
+        aws: &aws_config::SdkConfig,
+        force_path_style: bool,
+        bucket: impl Into<String>,
+    ) -> Self {
+        let config = aws_sdk_s3::config::Builder::from(aws)
+            .force_path_style(force_path_style)
+            .build();
         Self {
-            client,
+            client: aws_sdk_s3::Client::from_conf(config),
             bucket: bucket.into(),
+            endpoint: Endpoint::of(aws, "S3"),
         }
     }
 
@@ -62,28 +76,16 @@ impl ObjectStore {
         &self.bucket
     }
 
-    fn error<E: ProvideErrorMetadata + std::fmt::Debug, R>(
-        &self,
-        operation: &'static str,
-        key: &str,
-        err: &SdkError<E, R>,
-    ) -> StoreError {
-        let detail = match err {
-            SdkError::ServiceError(service) => {
-                let e = service.err();
-                format!(
-                    "{} ({})",
-                    e.code().unwrap_or("unknown error code"),
-                    e.message().unwrap_or("no message")
-                )
-            }
-            other => format!("{other}"),
-        };
+    fn error<E, R>(&self, operation: &'static str, key: &str, err: &SdkError<E, R>) -> StoreError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
         StoreError {
             operation,
             bucket: self.bucket.clone(),
             key: key.to_owned(),
-            detail,
+            detail: describe(err, &self.endpoint),
         }
     }
 

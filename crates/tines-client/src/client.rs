@@ -9,7 +9,8 @@ use reqwest::{Method, StatusCode, Url};
 use tokio::time::Instant;
 
 use crate::config::{Config, RateLimits, RetryPolicy};
-use crate::error::{Error, ErrorKind, message_from_body};
+use crate::error::{Error, ErrorKind, ForeignBody, message_from_body};
+use crate::net::connection_failure;
 use crate::ratelimit::Limiters;
 use crate::retry::{Retry, backoff, retry_after};
 use crate::secret::Secret;
@@ -199,32 +200,49 @@ impl Client {
         let response = request
             .send()
             .await
-            .map_err(|e| Failure::transport(e, cut_by_deadline))?;
+            .map_err(|e| Failure::transport(e, url, cut_by_deadline))?;
         let status = response.status();
-        let wait = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| retry_after(v, jiff::Timestamp::now()));
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let wait = header(RETRY_AFTER).and_then(|v| retry_after(&v, jiff::Timestamp::now()));
+        let content_type = header(CONTENT_TYPE);
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| Failure::transport(e, cut_by_deadline))?;
+            .map_err(|e| Failure::transport(e, url, cut_by_deadline))?;
         if status.is_success() {
             return match parse(&bytes) {
                 Ok(value) => Ok((value, status.as_u16())),
-                Err(what) => Err(Failure {
-                    error: Error::new(ErrorKind::InvalidResponse, what)
-                        .with_status(status.as_u16()),
-                    retry: Retry::IfIdempotent,
-                }),
+                Err(what) => {
+                    let what = match ForeignBody::of(content_type.as_deref(), &bytes) {
+                        Some(foreign) => self.redact(format!("expected JSON, got {foreign}")),
+                        None => what,
+                    };
+                    Err(Failure {
+                        error: Error::new(ErrorKind::InvalidResponse, what)
+                            .with_status(status.as_u16()),
+                        retry: Retry::IfIdempotent,
+                    })
+                }
             };
         }
-        Err(self.refused(status, &bytes, wait))
+        Err(self.refused(status, content_type.as_deref(), &bytes, wait))
     }
 
-    /// Maps a non-2xx answer to an error carrying the server's message.
-    fn refused(&self, status: StatusCode, body: &[u8], wait: Option<Duration>) -> Failure {
+    /// Maps a non-2xx answer to an error carrying the server's message, or saying what came
+    /// instead of one.
+    fn refused(
+        &self,
+        status: StatusCode,
+        content_type: Option<&str>,
+        body: &[u8],
+        wait: Option<Duration>,
+    ) -> Failure {
         let (kind, retry) = match status.as_u16() {
             401 => (ErrorKind::Unauthorized, Retry::Never),
             403 => (ErrorKind::Forbidden, Retry::Never),
@@ -234,7 +252,11 @@ impl Client {
             500..=599 => (ErrorKind::Server, Retry::IfIdempotent),
             _ => (ErrorKind::InvalidResponse, Retry::Never),
         };
-        let message = match message_from_body(body) {
+        let page = ForeignBody::of(content_type, body).filter(ForeignBody::is_html);
+        let message = match page
+            .map(|page| page.to_string())
+            .or_else(|| message_from_body(body))
+        {
             Some(message) => self.redact(message),
             None if kind == ErrorKind::InvalidResponse => {
                 format!("unexpected status {status} from the API")
@@ -268,23 +290,42 @@ struct Failure {
 }
 
 impl Failure {
-    fn transport(error: reqwest::Error, cut_by_deadline: bool) -> Self {
-        let retry = if error.is_connect() {
+    /// Names the host and port, since a wrong tenant URL or a proxy on the way is the usual
+    /// cause, and the reason below reqwest's "error sending request".
+    fn transport(error: reqwest::Error, url: &Url, cut_by_deadline: bool) -> Self {
+        let connect = error.is_connect();
+        let retry = if connect {
             Retry::Always
         } else {
             Retry::IfIdempotent
         };
         let timeout = error.is_timeout();
+        let address = format!(
+            "{}:{}",
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default().unwrap_or_default()
+        );
+        // A connection that hangs meets the request timeout before the equal connect timeout,
+        // so the two phases cannot be told apart here.
         let what = if timeout && cut_by_deadline {
-            "timed out at the retry deadline"
+            format!("timed out at the retry deadline waiting for {address} to answer")
         } else if timeout {
-            "timed out"
-        } else if error.is_connect() {
-            "could not connect"
+            format!("timed out waiting for {address} to answer")
+        } else if connect {
+            format!(
+                "could not connect to {address}: {}",
+                connection_failure(&error)
+            )
         } else if error.is_body() || error.is_decode() {
-            "the connection failed while reading the response"
+            format!(
+                "the connection to {address} failed while reading the response: {}",
+                connection_failure(&error)
+            )
         } else {
-            "the request failed"
+            format!(
+                "the request to {address} failed: {}",
+                connection_failure(&error)
+            )
         };
         Failure {
             error: Error::new(ErrorKind::Transport, what)

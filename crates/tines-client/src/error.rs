@@ -68,6 +68,7 @@ struct Inner {
     attempts: u32,
     retry_after: Option<Duration>,
     timeout: bool,
+    hint: Option<&'static str>,
     source: Option<Box<dyn StdError + Send + Sync>>,
 }
 
@@ -82,6 +83,7 @@ impl Error {
                 attempts: 0,
                 retry_after: None,
                 timeout: false,
+                hint: None,
                 source: None,
             }),
         }
@@ -108,6 +110,12 @@ impl Error {
 
     pub(crate) fn with_timeout(mut self, timeout: bool) -> Self {
         self.inner.timeout = timeout;
+        self
+    }
+
+    /// What the caller can do about it, where the status alone leaves that open.
+    pub(crate) fn with_hint(mut self, hint: &'static str) -> Self {
+        self.inner.hint = Some(hint);
         self
     }
 
@@ -205,6 +213,9 @@ impl fmt::Display for Error {
         if inner.attempts > 1 {
             write!(f, " (after {} attempts)", inner.attempts)?;
         }
+        if let Some(hint) = inner.hint {
+            write!(f, ". {hint}")?;
+        }
         Ok(())
     }
 }
@@ -234,7 +245,7 @@ pub(crate) fn message_from_body(body: &[u8]) -> Option<String> {
         .ok()
         .and_then(|value| json_message(&value))
         .unwrap_or_else(|| text.to_owned());
-    Some(clip(&message))
+    Some(clip(&message, MAX_MESSAGE_CHARS))
 }
 
 fn json_message(value: &Value) -> Option<String> {
@@ -264,13 +275,119 @@ fn json_message(value: &Value) -> Option<String> {
     }
 }
 
+/// Longest snippet of a foreign body kept: enough to recognise who answered.
+const MAX_SNIPPET_CHARS: usize = 80;
+
+/// A body that is not the API's JSON: what a proxy, a load balancer or a login wall in front
+/// of the tenant answers with. A person recognises it by its content type and a few words of
+/// text, while markup or a JSON parser's "expected value at line 1 column 1" tells them nothing.
+pub(crate) struct ForeignBody {
+    shape: Shape,
+    content_type: Option<String>,
+    snippet: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Empty,
+    Html,
+    Text,
+}
+
+impl ForeignBody {
+    /// `None` for JSON, or what starts like JSON: the parser's message says what is wrong
+    /// with a truncated body better than a snippet would.
+    pub(crate) fn of(content_type: Option<&str>, body: &[u8]) -> Option<Self> {
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        let html = content_type.is_some_and(|t| t.to_ascii_lowercase().contains("html"))
+            || text.starts_with('<');
+        let (shape, snippet) = if text.is_empty() {
+            (Shape::Empty, String::new())
+        } else if html {
+            (
+                Shape::Html,
+                html_title(text).unwrap_or_else(|| strip_tags(text)),
+            )
+        } else if text.starts_with(['{', '[']) {
+            return None;
+        } else {
+            (Shape::Text, text.to_owned())
+        };
+        Some(Self {
+            shape,
+            content_type: content_type.map(|t| readable(t, MAX_SNIPPET_CHARS)),
+            snippet: readable(&snippet, MAX_SNIPPET_CHARS),
+        })
+    }
+
+    pub(crate) fn is_html(&self) -> bool {
+        self.shape == Shape::Html
+    }
+}
+
+impl fmt::Display for ForeignBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.shape {
+            Shape::Empty => "an empty body",
+            Shape::Html => "an HTML page",
+            Shape::Text => "a body that is not JSON",
+        })?;
+        match &self.content_type {
+            Some(content_type) => write!(f, " (Content-Type: {content_type})")?,
+            None => f.write_str(" (no Content-Type)")?,
+        }
+        if !self.snippet.is_empty() {
+            write!(f, ": \"{}\"", self.snippet)?;
+        }
+        Ok(())
+    }
+}
+
+/// The text of an HTML page's `<title>`, which names the error on every proxy page seen.
+fn html_title(page: &str) -> Option<String> {
+    // ASCII lowercasing keeps byte offsets valid in `page`.
+    let lower = page.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    Some(page[start..end].to_owned()).filter(|title| !title.trim().is_empty())
+}
+
+fn strip_tags(page: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in page.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// One line of printable text: whitespace and control characters collapse to single spaces,
+/// so a hostile body cannot forge lines in a log.
+fn readable(text: &str, max_chars: usize) -> String {
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
+        .collect();
+    clip(&words.join(" "), max_chars)
+}
+
 fn non_empty(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-fn clip(text: &str) -> String {
-    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+fn clip(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
         Some((end, _)) => format!("{}…", &text[..end]),
         None => text.to_owned(),
     }
@@ -330,6 +447,28 @@ mod tests {
         let clipped = message(&page).unwrap();
         assert_eq!(clipped.chars().count(), MAX_MESSAGE_CHARS + 1);
         assert!(clipped.ends_with('…'));
+    }
+
+    #[test]
+    fn foreign_bodies_are_named_with_a_short_single_line_snippet() {
+        let described = |content_type, body: &str| {
+            ForeignBody::of(content_type, body.as_bytes()).map(|body| body.to_string())
+        };
+        assert_eq!(
+            described(
+                Some("text/html"),
+                "<html><body>\n<h1>Access\r\ndenied</h1>\u{1b}[2J</body>"
+            ),
+            Some("an HTML page (Content-Type: text/html): \"Access denied [2J\"".to_owned())
+        );
+        assert_eq!(
+            described(None, " \n"),
+            Some("an empty body (no Content-Type)".to_owned())
+        );
+        let long = described(Some("text/plain"), &"word ".repeat(100)).unwrap();
+        assert!(long.starts_with("a body that is not JSON (Content-Type: text/plain): \"word"));
+        assert!(long.ends_with("…\""), "{long}");
+        assert!(described(Some("application/json"), "{\"audit_logs\": [").is_none());
     }
 
     #[test]

@@ -36,7 +36,11 @@
 //! Every failure is an [`Error`] with an [`ErrorKind`]: the HTTP statuses the caller decides on
 //! (401, 403, 404, other 4xx, 429, 5xx) plus a malformed response, a transport failure and a
 //! refused configuration. The server's message is kept, whichever of the three error-body
-//! shapes Tines used. No error, `Debug` output or log event ever contains the key.
+//! shapes Tines used, and a body that is no API answer at all (an empty body, a proxy's HTML
+//! page) is described by its content type and a few sanitized words. A 403 from the audit-log
+//! endpoint names the `AUDIT_LOG_READ` permission and how to grant it; a transport failure names
+//! the host and port and the reason found down the source chain ([`connection_failure`]: DNS,
+//! refused, timed out, TLS). No error, `Debug` output or log event ever contains the key.
 //!
 //! # Example: every audit log in a window, oldest first
 //!
@@ -78,6 +82,7 @@ mod api;
 mod client;
 mod config;
 mod error;
+mod net;
 mod paginate;
 mod ratelimit;
 mod retry;
@@ -93,5 +98,6 @@ pub use config::{Config, RateLimits, RetryPolicy};
 pub use error::{Error, ErrorKind};
 /// The timestamp type of [`AuditLogQuery`] bounds and record fields.
 pub use jiff::Timestamp;
+pub use net::connection_failure;
 pub use paginate::Meta;
 pub use secret::Secret;

@@ -193,6 +193,8 @@ async fn admit_and_run(sim: &Sim, mut request: Request, next: Next) -> Response 
         Some(FaultAction::Reset) => return dropped_connection(),
         Some(FaultAction::Stall(length)) => tokio::time::sleep(length).await,
         Some(FaultAction::Truncate) => truncate = true,
+        Some(FaultAction::HtmlPage(status)) => return html_page(status),
+        Some(FaultAction::EmptyBody(status)) => return fault_status(status).into_response(),
     }
 
     let caller = {
@@ -250,6 +252,28 @@ fn too_many_requests(sim: &Sim, retry_after_seconds: u64) -> Response {
         );
     }
     response
+}
+
+/// A status the fault rules checked, or 502 should one slip through unchecked.
+fn fault_status(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY)
+}
+
+/// The kind of page a load balancer answers with when the tenant behind it does not.
+fn html_page(status: u16) -> Response {
+    let status = fault_status(status);
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let page = format!(
+        "<!DOCTYPE html>\n<html>\n<head><title>{code} {reason}</title></head>\n<body>\n\
+         <center><h1>{code} {reason}</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>\n",
+        code = status.as_u16()
+    );
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response()
 }
 
 /// A response whose body fails at once, so the server drops the connection mid-response.

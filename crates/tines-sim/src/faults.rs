@@ -22,7 +22,8 @@ pub struct FaultRule {
     /// Only requests whose path starts with this (default: every Tines path).
     #[serde(default)]
     pub path_prefix: Option<String>,
-    /// Status of a `server_error` (default 503; must be 500..=599).
+    /// Status of a `server_error` (default 503; must be 500..=599), or of an `html_page` or
+    /// `empty_body` (default 502 and 200; any of 200..=599).
     #[serde(default)]
     pub status: Option<u16>,
     /// Delay of a `latency` fault (default 100 ms) or length of a `stall` (default 10 minutes).
@@ -53,6 +54,11 @@ pub enum FaultKind {
     Truncate,
     /// Accept the request and answer nothing for a long time.
     Stall,
+    /// Answer with an HTML page, as a proxy, load balancer or login wall in front of the
+    /// tenant does.
+    HtmlPage,
+    /// Answer with no body at all.
+    EmptyBody,
 }
 
 impl FaultRule {
@@ -64,11 +70,23 @@ impl FaultRule {
             ));
         }
         if let Some(status) = self.status {
-            if self.kind != FaultKind::ServerError {
-                return Err("'status' applies only to kind 'server_error'".to_owned());
-            }
-            if !(500..=599).contains(&status) {
-                return Err(format!("'status' must be 500..=599, got {status}"));
+            let accepted = match self.kind {
+                FaultKind::ServerError => 500..=599,
+                FaultKind::HtmlPage | FaultKind::EmptyBody => 200..=599,
+                _ => {
+                    return Err(
+                        "'status' applies only to kinds 'server_error', 'html_page' and 'empty_body'"
+                            .to_owned(),
+                    );
+                }
+            };
+            if !accepted.contains(&status) {
+                return Err(format!(
+                    "'status' must be {}..={} for kind {:?}, got {status}",
+                    accepted.start(),
+                    accepted.end(),
+                    self.kind
+                ));
             }
         }
         if self.millis.is_some() && !matches!(self.kind, FaultKind::Latency | FaultKind::Stall) {
@@ -96,6 +114,8 @@ pub(crate) enum FaultAction {
     Reset,
     Truncate,
     Stall(Duration),
+    HtmlPage(u16),
+    EmptyBody(u16),
 }
 
 #[derive(Default)]
@@ -156,6 +176,12 @@ impl Faults {
                     plan.action = Some(FaultAction::Stall(Duration::from_millis(
                         rule.millis.unwrap_or(600_000),
                     )))
+                }
+                FaultKind::HtmlPage => {
+                    plan.action = Some(FaultAction::HtmlPage(rule.status.unwrap_or(502)))
+                }
+                FaultKind::EmptyBody => {
+                    plan.action = Some(FaultAction::EmptyBody(rule.status.unwrap_or(200)))
                 }
             }
         }

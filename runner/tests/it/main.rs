@@ -5,6 +5,7 @@ mod deadline;
 mod guarantees;
 mod lambda;
 mod lost_answers;
+mod messages;
 mod secrets;
 mod support;
 mod sync;

@@ -410,16 +410,35 @@ async fn verify_finds_missing_and_duplicated_records() {
 async fn the_api_key_never_appears_in_output_even_at_trace() {
     let world = World::start().await;
     world.seed(20, 3_000, 60).await;
-    let run = world.sync(&[("LOG_LEVEL", "trace")]).await;
+    let run = world.sync(&[("RUST_LOG", "trace")]).await;
     assert_eq!(run.summary["records"], 20, "{}", run.stderr);
-    assert!(!run.stderr.is_empty(), "trace logging is on");
+    assert!(
+        run.stderr.contains("TRACE"),
+        "RUST_LOG turns trace logging on"
+    );
     for text in [&run.stdout, &run.stderr] {
         assert!(!text.contains(&world.key), "the key leaked");
+        assert!(
+            !text.contains(world.s3_server.secret_key()),
+            "the AWS secret key leaked"
+        );
     }
     for body in world.objects().await.values() {
         assert!(!String::from_utf8_lossy(body).contains(&world.key));
     }
-    let failed = world.sync(&[("TINES_API_KEY", "tk_live_WRONG_9d3c")]).await;
+    // LOG_LEVEL, the older name, counts only without RUST_LOG.
+    let older = world.sync(&[("LOG_LEVEL", "debug")]).await;
+    assert!(older.stderr.contains("DEBUG"), "{}", older.stderr);
+    let both = world
+        .sync(&[("LOG_LEVEL", "trace"), ("RUST_LOG", "error")])
+        .await;
+    assert_eq!(both.stderr, "", "RUST_LOG wins");
+    let failed = world
+        .sync(&[
+            ("TINES_API_KEY", "tk_live_WRONG_9d3c"),
+            ("RUST_LOG", "trace"),
+        ])
+        .await;
     assert_eq!(failed.code, 1);
     assert!(
         !failed.stdout.contains("tk_live_WRONG_9d3c")

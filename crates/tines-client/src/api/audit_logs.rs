@@ -16,6 +16,13 @@ use crate::paginate::Meta;
 /// never asks for more.
 pub const MAX_PER_PAGE: u32 = 500;
 
+/// Tines' 403 says only "forbidden"; the one permission this endpoint needs, and the two ways to
+/// grant it, are what the person reading the error has to find out next.
+const NEEDS_AUDIT_LOG_READ: &str = "Tines refuses audit logs to an API key without the \
+    AUDIT_LOG_READ tenant permission (tenant owners have it): grant it to the key's user with \
+    the tinesaudit_tenant_permissions Terraform resource, or in Tines under Settings > Users > \
+    (the key's user) > Tenant permissions";
+
 /// Which audit logs to fetch, and which page of them.
 ///
 /// `after` and `before` are sent as RFC 3339 exactly as given; the client filters nothing
@@ -246,6 +253,10 @@ impl Client {
         query.apply_to(&mut url);
         self.execute(Method::GET, url, None, AuditLogPage::parse_body)
             .await
+            .map_err(|error| match error.kind() {
+                ErrorKind::Forbidden => error.with_hint(NEEDS_AUDIT_LOG_READ),
+                _ => error,
+            })
     }
 }
 

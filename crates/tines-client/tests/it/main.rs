@@ -8,4 +8,5 @@ mod rate_limiter;
 mod retries;
 mod retry_after;
 mod secrets;
+mod transport;
 mod users;
