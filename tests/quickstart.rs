@@ -23,6 +23,23 @@ const SCHEDULE_NAME: &str = "tines-audit";
 /// The saved plan's file, in the example's folder.
 const SAVED_PLAN: &str = "quickstart.tfplan";
 
+/// A POST to the simulator's control API (`/_sim/...`): seeding keys, users and events.
+pub async fn sim_post(
+    http: &reqwest::Client,
+    tines: &tines_sim::RunningSimulator,
+    path: &str,
+    body: Value,
+) -> Result<Value> {
+    Ok(http
+        .post(format!("{}{path}", tines.base_url()))
+        .json(&body)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
+}
+
 /// Everything the example runs against, started and seeded.
 pub struct Quickstart {
     pub tines: tines_sim::RunningSimulator,
@@ -62,16 +79,7 @@ impl Quickstart {
 
         let tines = tines_sim::spawn(tines_sim::Behaviour::default()).await?;
         let http = reqwest::Client::new();
-        let control = async |path: &str, body: Value| -> Result<Value> {
-            Ok(http
-                .post(format!("{}{path}", tines.base_url()))
-                .json(&body)
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?)
-        };
+        let control = async |path: &str, body: Value| sim_post(&http, &tines, path, body).await;
         let owner = control(
             "/_sim/keys",
             json!({"kind": "tenant_owner", "name": "platform-admin"}),

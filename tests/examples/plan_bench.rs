@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::{Value, json};
+use tinesaudit_e2e::quickstart::sim_post;
 use tinesaudit_testkit::{ScratchDir, TerraformCli, Tools};
 
 const COUNT: usize = 50;
@@ -211,16 +212,7 @@ async fn main() -> Result<()> {
     })
     .await?;
     let http = reqwest::Client::new();
-    let control = async |path: &str, body: Value| -> Result<Value> {
-        Ok(http
-            .post(format!("{}{path}", tines.base_url()))
-            .json(&body)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?)
-    };
+    let control = async |path: &str, body: Value| sim_post(&http, &tines, path, body).await;
     let owner = control(
         "/_sim/keys",
         json!({"kind": "tenant_owner", "name": "platform-admin"}),

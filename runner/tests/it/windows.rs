@@ -33,6 +33,18 @@ async fn state_keys(world: &World) -> Vec<String> {
         .collect()
 }
 
+/// A gap made on purpose: an object deleted under the prefix.
+async fn lose(world: &World, key: &str) {
+    world
+        .s3
+        .delete_object()
+        .bucket(BUCKET)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn completed(world: &World, args: &[&str]) -> Run {
     let run = world.run(args, &ENV).await;
     assert_eq!(run.code, 0, "{args:?}: {}\n{}", run.stdout, run.stderr);
@@ -131,14 +143,7 @@ async fn gaps_made_on_purpose_are_repaired_by_the_documented_backfill_once() {
     let keys: Vec<String> = world.objects().await.into_keys().collect();
     assert!(keys.len() >= 10, "{keys:?}");
     for key in [&keys[1], &keys[5], &keys[keys.len() - 1]] {
-        world
-            .s3
-            .delete_object()
-            .bucket(BUCKET)
-            .key(key)
-            .send()
-            .await
-            .unwrap();
+        lose(&world, key).await;
     }
     let (from, to) = (ago(9_000), ago(0));
     let (code, report) = verify(&world, &from, &to).await;
@@ -215,14 +220,7 @@ async fn two_backfills_at_once_never_write_a_record_twice() {
     world.seed(6_000, 7_200, 60).await;
     completed(&world, &["sync"]).await;
     for key in world.objects().await.into_keys().step_by(2) {
-        world
-            .s3
-            .delete_object()
-            .bucket(BUCKET)
-            .key(key)
-            .send()
-            .await
-            .unwrap();
+        lose(&world, &key).await;
     }
     // Slow pages, so that the two runs overlap.
     world
