@@ -7,7 +7,8 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 // Every SDK re-exports the same smithy error and response types; Lambda's path is as good as any.
-use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_lambda::operation::RequestId as _;
 use tfplugin_framework::StopSignal;
 use tracing::instrument::WithSubscriber as _;
 use tracing::subscriber::NoSubscriber;
@@ -25,13 +26,74 @@ pub async fn quiet<F: Future>(call: F) -> F::Output {
 }
 
 /// Sends one SDK request (`builder.send()`) with tracing switched off, its error as an [`AwsError`].
+///
+/// The SDK retries throttling and server errors inside `send()` (up to the provider's
+/// `aws_max_retries`), backing off for up to 20 seconds between attempts; when Terraform asks the provider
+/// to stop (Ctrl-C), the call ends at once instead. Dropping a request in flight leaves nothing behind
+/// that the next apply cannot handle: every AWS object the provider makes is found again by its name and
+/// taken over.
 pub async fn call<T, E>(
+    stop: &StopSignal,
     request: impl Future<Output = Result<T, SdkError<E>>>,
 ) -> Result<T, AwsError>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    quiet(request).await.map_err(AwsError::from_sdk)
+    let operation = Operation::of::<E>();
+    tokio::select! {
+        result = quiet(request) => result.map_err(AwsError::from_sdk),
+        () = stop.stopped() => Err(AwsError::new(format!(
+            "{operation}: Terraform asked the provider to stop while AWS was answering or the call was \
+             waiting to be retried; run the apply again to finish"
+        ))),
+    }
+}
+
+/// The service and operation of an SDK call, read from its error type's path (each SDK names it
+/// `aws_sdk_<service>::operation::<snake_case>::<OperationName>Error`), for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    pub service: &'static str,
+    /// The service's prefix in IAM actions, e.g. `iam` in `iam:CreateRole`.
+    pub action_prefix: &'static str,
+    pub name: &'static str,
+}
+
+impl Operation {
+    pub fn of<E>() -> Self {
+        Self::from_type_name(std::any::type_name::<E>())
+    }
+
+    fn from_type_name(path: &'static str) -> Self {
+        let crate_name = path.split("::").next().unwrap_or_default();
+        let (service, action_prefix) = match crate_name {
+            "aws_sdk_iam" => ("IAM", "iam"),
+            "aws_sdk_lambda" => ("Lambda", "lambda"),
+            "aws_sdk_scheduler" => ("EventBridge Scheduler", "scheduler"),
+            "aws_sdk_secretsmanager" => ("Secrets Manager", "secretsmanager"),
+            "aws_sdk_s3" => ("S3", "s3"),
+            "aws_sdk_sts" => ("STS", "sts"),
+            _ => ("AWS", ""),
+        };
+        let type_name = path.rsplit("::").next().unwrap_or_default();
+        let name = type_name.strip_suffix("Error").unwrap_or(type_name);
+        Self {
+            service,
+            action_prefix,
+            name,
+        }
+    }
+
+    /// The IAM action that allows the call, e.g. `iam:CreateRole`.
+    pub fn action(&self) -> String {
+        format!("{}:{}", self.action_prefix, self.name)
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.service, self.name)
+    }
 }
 
 /// The call's output, or `None` when AWS answered with one of `not_found`, the codes by which its service
@@ -112,25 +174,51 @@ impl AwsError {
         }
     }
 
+    /// What a person needs of a failed call: the operation, AWS's code, message and request id, and for
+    /// the codes people meet most, what to do. Never the SDK's debug rendering (response headers, body
+    /// buffers), which says all of that in a form nobody can act on.
     pub fn from_sdk<E>(error: SdkError<E>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let (code, status) = match &error {
-            SdkError::ServiceError(service) => (
-                service.err().code().map(str::to_owned),
-                Some(service.raw().status().as_u16()),
-            ),
-            _ => (None, None),
-        };
-        Self {
-            code,
-            status,
-            unreachable: matches!(
-                error,
-                SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
-            ),
-            message: DisplayErrorContext(error).to_string(),
+        let operation = Operation::of::<E>();
+        match &error {
+            SdkError::ServiceError(service) => {
+                let answered = service.err();
+                let code = answered.code().map(str::to_owned);
+                let text = answered.message().unwrap_or("no message");
+                let mut message = match &code {
+                    Some(code) => format!("{operation} failed: {code}: {text}"),
+                    None => format!(
+                        "{operation} failed: HTTP {}: {text}",
+                        service.raw().status().as_u16()
+                    ),
+                };
+                if let Some(id) = answered.meta().request_id() {
+                    message.push_str(&format!(" (request id {id})"));
+                }
+                if let Some(advice) = code
+                    .as_deref()
+                    .and_then(|code| advice(operation, code, text))
+                {
+                    message.push_str(". ");
+                    message.push_str(&advice);
+                }
+                Self {
+                    code,
+                    status: Some(service.raw().status().as_u16()),
+                    unreachable: false,
+                    message,
+                }
+            }
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Self {
+                unreachable: true,
+                ..Self::new(format!(
+                    "{operation} failed: no answer from AWS: {}",
+                    cause(&error)
+                ))
+            },
+            _ => Self::new(format!("{operation} failed: {}", cause(&error))),
         }
     }
 
@@ -149,6 +237,69 @@ impl fmt::Display for AwsError {
         f.write_str(&self.message)
     }
 }
+
+/// Why no answer came, from the deepest error that says (connection refused, DNS, TLS, timeout), without
+/// the SDK's debug rendering of the request.
+fn cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut deepest = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        deepest = inner.to_string();
+        source = inner.source();
+    }
+    deepest
+}
+
+/// The service codes of "slow down": each service has its own.
+const THROTTLING: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+];
+
+/// What to do about the codes users meet most.
+fn advice(operation: Operation, code: &str, message: &str) -> Option<String> {
+    if THROTTLING.contains(&code) {
+        return Some(format!(
+            "AWS went on throttling {} after every retry the provider's aws_max_retries allows (default \
+             {DEFAULT_AWS_MAX_RETRIES}): raise it in the provider block, or apply again when fewer calls \
+             share the account's {} limits",
+            operation.service, operation.service
+        ));
+    }
+    if code.starts_with("AccessDenied") || code == "UnauthorizedOperation" {
+        // AWS names the action and resource: "... is not authorized to perform: ACTION on resource: ARN".
+        let missing = message
+            .split_once("perform: ")
+            .map(|(_, rest)| rest.split([' ', ',']).next().unwrap_or_default().to_owned())
+            .filter(|action| !action.is_empty())
+            .unwrap_or_else(|| operation.action());
+        let resource = message
+            .split_once("on resource: ")
+            .map(|(_, rest)| rest.split([' ', ',']).next().unwrap_or_default().to_owned())
+            .filter(|resource| !resource.is_empty());
+        return Some(match resource {
+            Some(resource) => format!(
+                "The credentials Terraform runs with need {missing} on {resource}: allow it in their IAM \
+                 policy (or the permission boundary or SCP that denies it)"
+            ),
+            None => format!(
+                "The credentials Terraform runs with need {missing}: allow it in their IAM policy (or the \
+                 permission boundary or SCP that denies it)"
+            ),
+        });
+    }
+    (code == "ResourceConflictException").then(|| {
+        "Lambda was still applying an earlier change to the function (it finishes one update before it \
+         takes the next): apply again once `aws lambda get-function` shows LastUpdateStatus Successful"
+            .to_owned()
+    })
+}
+
+/// The AWS provider's default for its `max_retries`, which users run beside this provider.
+pub const DEFAULT_AWS_MAX_RETRIES: u32 = 25;
 
 /// The parts of an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`) policies are built from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,6 +374,45 @@ mod tests {
             "stopped after {:?}",
             started.elapsed()
         );
+    }
+
+    #[test]
+    fn an_operation_is_read_from_its_error_type() {
+        let create_role = Operation::of::<aws_sdk_iam::operation::create_role::CreateRoleError>();
+        assert_eq!(create_role.to_string(), "IAM CreateRole");
+        assert_eq!(create_role.action(), "iam:CreateRole");
+        let update = Operation::of::<
+            aws_sdk_lambda::operation::update_function_code::UpdateFunctionCodeError,
+        >();
+        assert_eq!(update.to_string(), "Lambda UpdateFunctionCode");
+        let unknown = Operation::from_type_name("somewhere::Else");
+        assert_eq!(unknown.to_string(), "AWS Else");
+    }
+
+    #[test]
+    fn the_codes_people_meet_most_say_what_to_do() {
+        let create_role = Operation::of::<aws_sdk_iam::operation::create_role::CreateRoleError>();
+        let denied = advice(
+            create_role,
+            "AccessDenied",
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole on \
+             resource: arn:aws:iam::123456789012:role/tines-audit-runner because no identity-based policy \
+             allows the iam:CreateRole action",
+        )
+        .unwrap();
+        assert!(
+            denied.contains(
+                "need iam:CreateRole on arn:aws:iam::123456789012:role/tines-audit-runner"
+            ),
+            "{denied}"
+        );
+        let terse = advice(create_role, "AccessDeniedException", "Access denied").unwrap();
+        assert!(terse.contains("need iam:CreateRole:"), "{terse}");
+        let throttled = advice(create_role, "Throttling", "Rate exceeded").unwrap();
+        assert!(throttled.contains("aws_max_retries"), "{throttled}");
+        let conflict = advice(create_role, "ResourceConflictException", "busy").unwrap();
+        assert!(conflict.contains("earlier change"), "{conflict}");
+        assert_eq!(advice(create_role, "EntityAlreadyExists", "exists"), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
 use aws_sdk_secretsmanager::config::{Credentials, Region};
 use tfplugin_framework::diag::Diagnostics;
 use tfplugin_framework::{ProviderData, StopSignal};
@@ -103,7 +104,8 @@ impl ProviderClients {
 
     /// A Secrets Manager client, loading the AWS configuration on first use.
     pub async fn secrets(&self, diags: &mut Diagnostics) -> Option<SecretStore> {
-        self.aws.secrets(diags).await
+        let (config, _) = self.aws.config(diags).await?;
+        Some(SecretStore::new(config, self.stop.clone()))
     }
 
     /// The Tines side as configured, for defaults computed during plan, where an absent or unknown
@@ -114,7 +116,16 @@ impl ProviderClients {
 
     /// S3's object calls, on a client with the provider's S3 endpoint and addressing style.
     pub async fn s3(&self, diags: &mut Diagnostics) -> Option<Objects> {
-        self.aws.s3(diags).await
+        let (config, settings) = self.aws.config(diags).await?;
+        let mut builder = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(settings.s3_force_path_style);
+        if let Some(url) = &settings.s3_endpoint_url {
+            builder = builder.endpoint_url(url.clone());
+        }
+        Some(Objects::new(
+            aws_sdk_s3::Client::from_conf(builder.build()),
+            self.stop.clone(),
+        ))
     }
 
     /// A Lambda client.
@@ -131,7 +142,8 @@ impl ProviderClients {
 
     /// An IAM client.
     pub async fn iam(&self, diags: &mut Diagnostics) -> Option<Roles> {
-        self.aws.iam(diags).await
+        let (config, _) = self.aws.config(diags).await?;
+        Some(Roles::new(config, self.stop.clone()))
     }
 
     /// Whether the provider's AWS settings are still unknown (they refer to resources not yet created): a
@@ -245,6 +257,8 @@ pub struct AwsSettings {
     pub s3_endpoint_url: Option<String>,
     pub s3_force_path_style: bool,
     pub credentials: Option<Credentials>,
+    /// How often every AWS client sends a throttled or failed request again.
+    pub max_retries: u32,
 }
 
 impl AwsAccess {
@@ -278,7 +292,13 @@ impl AwsAccess {
         let config = self
             .loaded
             .get_or_init(|| async {
-                let mut loader = aws_config::defaults(BehaviorVersion::latest());
+                // The SDK's standard retries with its backoff, but as many attempts as the AWS provider
+                // makes by default: IAM's account-wide limits are low, and an apply that meets them
+                // should wait, not fail after the SDK's default of three attempts.
+                let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
+                    RetryConfig::standard()
+                        .with_max_attempts(settings.max_retries.saturating_add(1)),
+                );
                 if let Some(region) = &settings.region {
                     loader = loader.region(Region::new(region.clone()));
                 }
@@ -300,26 +320,6 @@ impl AwsAccess {
             return None;
         }
         Some((config, settings))
-    }
-
-    async fn secrets(&self, diags: &mut Diagnostics) -> Option<SecretStore> {
-        let (config, _) = self.config(diags).await?;
-        Some(SecretStore::new(config))
-    }
-
-    async fn iam(&self, diags: &mut Diagnostics) -> Option<Roles> {
-        let (config, _) = self.config(diags).await?;
-        Some(Roles::new(config))
-    }
-
-    async fn s3(&self, diags: &mut Diagnostics) -> Option<Objects> {
-        let (config, settings) = self.config(diags).await?;
-        let mut builder = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(settings.s3_force_path_style);
-        if let Some(url) = &settings.s3_endpoint_url {
-            builder = builder.endpoint_url(url.clone());
-        }
-        Some(Objects::new(aws_sdk_s3::Client::from_conf(builder.build())))
     }
 }
 

@@ -8,6 +8,8 @@ use aws_sdk_iam::Client;
 use aws_sdk_iam::types::Tag;
 use percent_encoding::percent_decode_str;
 
+use tfplugin_framework::StopSignal;
+
 use crate::aws_calls::{AwsError, MANAGED_BY, MANAGED_BY_TAG, SCHEDULE_TAG, call, found, quiet};
 
 const NOT_FOUND: &[&str] = &["NoSuchEntity"];
@@ -72,6 +74,8 @@ impl From<AwsError> for EnsureError {
 /// An IAM client with the calls `tinesaudit_schedule` needs.
 pub struct Roles {
     client: Client,
+    /// Ends its calls when Terraform asks the provider to stop.
+    stop: StopSignal,
 }
 
 fn tags(tags: &BTreeMap<String, String>) -> Result<Vec<Tag>, AwsError> {
@@ -99,16 +103,17 @@ fn url_decoded(document: &str) -> String {
 }
 
 impl Roles {
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    pub fn new(config: &aws_config::SdkConfig, stop: StopSignal) -> Self {
         Self {
             client: Client::new(config),
+            stop,
         }
     }
 
     /// The role; `None` when there is none of that name.
     pub async fn get(&self, name: &str) -> Result<Option<RoleInfo>, AwsError> {
         let Some(output) = found(
-            call(self.client.get_role().role_name(name).send()).await,
+            call(&self.stop, self.client.get_role().role_name(name).send()).await,
             NOT_FOUND,
         )?
         else {
@@ -140,6 +145,7 @@ impl Roles {
         schedule: &str,
     ) -> Result<Ensured, EnsureError> {
         let created = call(
+            &self.stop,
             self.client
                 .create_role()
                 .role_name(spec.name)
@@ -170,6 +176,7 @@ impl Roles {
             return Err(EnsureError::Foreign { arn: existing.arn });
         }
         call(
+            &self.stop,
             self.client
                 .update_assume_role_policy()
                 .role_name(spec.name)
@@ -178,6 +185,7 @@ impl Roles {
         )
         .await?;
         call(
+            &self.stop,
             self.client
                 .tag_role()
                 .role_name(spec.name)
@@ -199,6 +207,7 @@ impl Roles {
         document: &str,
     ) -> Result<(), AwsError> {
         call(
+            &self.stop,
             self.client
                 .put_role_policy()
                 .role_name(role)
@@ -223,6 +232,7 @@ impl Roles {
         for name in names {
             let Some(output) = found(
                 call(
+                    &self.stop,
                     self.client
                         .get_role_policy()
                         .role_name(role)
@@ -253,6 +263,7 @@ impl Roles {
         for policy in inline.iter().filter(|name| Some(name.as_str()) != keep) {
             found(
                 call(
+                    &self.stop,
                     self.client
                         .delete_role_policy()
                         .role_name(role)
@@ -269,6 +280,7 @@ impl Roles {
         for policy_arn in attached {
             found(
                 call(
+                    &self.stop,
                     self.client
                         .detach_role_policy()
                         .role_name(role)
@@ -289,7 +301,7 @@ impl Roles {
             return Ok(());
         }
         found(
-            call(self.client.delete_role().role_name(name).send()).await,
+            call(&self.stop, self.client.delete_role().role_name(name).send()).await,
             NOT_FOUND,
         )?;
         Ok(())

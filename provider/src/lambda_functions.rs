@@ -157,7 +157,11 @@ impl Functions {
     /// The function with its tags; `None` when there is none of that name.
     pub async fn get(&self, name: &str) -> Result<Option<FunctionInfo>, AwsError> {
         let Some(output) = found(
-            call(self.client.get_function().function_name(name).send()).await,
+            call(
+                &self.stop,
+                self.client.get_function().function_name(name).send(),
+            )
+            .await,
             NOT_FOUND,
         )?
         else {
@@ -179,6 +183,7 @@ impl Functions {
     ) -> Result<FunctionInfo, AwsError> {
         while_role_is_new(&self.stop, new_role, role_not_assumable, || async {
             call(
+                &self.stop,
                 self.client
                     .create_function()
                     .function_name(spec.name)
@@ -209,6 +214,7 @@ impl Functions {
     pub async fn update_code(&self, name: &str, zip: &[u8]) -> Result<FunctionInfo, AwsError> {
         self.wait_until_ready(name).await?;
         call(
+            &self.stop,
             self.client
                 .update_function_code()
                 .function_name(name)
@@ -229,6 +235,7 @@ impl Functions {
         self.wait_until_ready(spec.name).await?;
         while_role_is_new(&self.stop, new_role, role_not_assumable, || async {
             call(
+                &self.stop,
                 self.client
                     .update_function_configuration()
                     .function_name(spec.name)
@@ -250,6 +257,7 @@ impl Functions {
     /// Adds or overwrites tags.
     pub async fn tag(&self, arn: &str, tags: &BTreeMap<String, String>) -> Result<(), AwsError> {
         call(
+            &self.stop,
             self.client
                 .tag_resource()
                 .resource(arn)
@@ -265,7 +273,11 @@ impl Functions {
     /// Deletes the function; one already gone is not an error.
     pub async fn delete(&self, name: &str) -> Result<(), AwsError> {
         found(
-            call(self.client.delete_function().function_name(name).send()).await,
+            call(
+                &self.stop,
+                self.client.delete_function().function_name(name).send(),
+            )
+            .await,
             NOT_FOUND,
         )?;
         Ok(())
@@ -275,7 +287,11 @@ impl Functions {
     async fn wait_until_ready(&self, name: &str) -> Result<FunctionInfo, AwsError> {
         let started = Instant::now();
         loop {
-            let output = call(self.client.get_function().function_name(name).send()).await?;
+            let output = call(
+                &self.stop,
+                self.client.get_function().function_name(name).send(),
+            )
+            .await?;
             let configuration = output
                 .configuration()
                 .ok_or_else(|| AwsError::incomplete("the function's configuration"))?;

@@ -31,6 +31,7 @@ use tines_client::{Config, RetryPolicy};
 
 use crate::api_key_resource::ApiKeyResource;
 use crate::audit_logs_data_source::AuditLogsDataSource;
+use crate::aws_calls::DEFAULT_AWS_MAX_RETRIES;
 use crate::clients::{
     AwsAccess, AwsSettings, ClientBudget, ProviderClients, TinesAccess, TinesSetup,
 };
@@ -129,6 +130,7 @@ struct ProviderModel {
     aws_endpoint_url: Known<Option<String>>,
     aws_s3_endpoint_url: Known<Option<String>>,
     aws_s3_force_path_style: Known<Option<bool>>,
+    aws_max_retries: Known<Option<i64>>,
 }
 
 impl Provider for TinesAuditProvider {
@@ -244,6 +246,19 @@ impl Provider for TinesAuditProvider {
                      as most S3-compatible stores need. Default false.",
                 ),
             )
+            .attribute(
+                "aws_max_retries",
+                Attribute::int64()
+                    .optional()
+                    .description(format!(
+                        "How many times an AWS request is sent again after throttling, a server error or a \
+                         network failure, with the AWS SDK's backoff (up to 20 seconds between attempts). \
+                         Default {DEFAULT_AWS_MAX_RETRIES}, as the AWS provider's `max_retries`: IAM's \
+                         limits are per account and low, and an apply that meets them waits rather than \
+                         fails. Ctrl-C ends the waiting at once."
+                    ))
+                    .validator(validator::int_between(0, 100)),
+            )
     }
 
     async fn configure(&self, request: ConfigureRequest, response: &mut ConfigureResponse) {
@@ -257,18 +272,23 @@ impl Provider for TinesAuditProvider {
             model.aws_endpoint_url,
             model.aws_s3_endpoint_url,
             model.aws_s3_force_path_style,
+            model.aws_max_retries,
         ) {
             (
                 Known::Value(region),
                 Known::Value(endpoint_url),
                 Known::Value(s3_endpoint_url),
                 Known::Value(s3_force_path_style),
+                Known::Value(max_retries),
             ) => AwsAccess::new(AwsSettings {
                 region,
                 endpoint_url,
                 s3_endpoint_url,
                 s3_force_path_style: s3_force_path_style.unwrap_or(false),
                 credentials: self.aws_credentials.clone(),
+                max_retries: max_retries
+                    .and_then(|n| u32::try_from(n).ok())
+                    .unwrap_or(DEFAULT_AWS_MAX_RETRIES),
             }),
             _ => AwsAccess::pending(),
         };
@@ -483,6 +503,7 @@ mod tests {
             aws_endpoint_url: Known::Value(None),
             aws_s3_endpoint_url: Known::Value(None),
             aws_s3_force_path_style: Known::Value(None),
+            aws_max_retries: Known::Value(None),
         }
     }
 

@@ -12,6 +12,8 @@ use aws_sdk_s3::primitives::ByteStream;
 use tfplugin_framework::diag::Diagnostics;
 use tfplugin_framework::validator::{ValidateRequest, Validator};
 
+use tfplugin_framework::StopSignal;
+
 use crate::aws_calls::{AwsError, call, found, quiet};
 
 /// S3's codes for a missing object or bucket: `NotFound` is how S3-compatible stores may say either.
@@ -237,18 +239,20 @@ pub struct Object {
 /// The object calls of the job file and the runner's state, on the provider's S3 client.
 pub struct Objects {
     client: Client,
+    /// Ends its calls when Terraform asks the provider to stop.
+    stop: StopSignal,
 }
 
 impl Objects {
-    pub fn new(client: Client) -> Self {
-        Self { client }
+    pub fn new(client: Client, stop: StopSignal) -> Self {
+        Self { client, stop }
     }
 
     /// Whether the bucket exists. Some S3-compatible stores create a bucket on the first write to it, so a
     /// write alone proves nothing. Credentials without s3:ListBucket get 403 here, which says nothing about
     /// existence: that counts as existing, and the write that follows decides.
     pub async fn bucket_exists(&self, bucket: &str) -> Result<bool, AwsError> {
-        match call(self.client.head_bucket().bucket(bucket).send()).await {
+        match call(&self.stop, self.client.head_bucket().bucket(bucket).send()).await {
             Ok(_) => Ok(true),
             Err(e) if e.is("NotFound") => Ok(false),
             Err(e) if S3ErrorKind::of(&e) == S3ErrorKind::AccessDenied => Ok(true),
@@ -265,7 +269,11 @@ impl Objects {
         max_bytes: Option<i64>,
     ) -> Result<Option<Object>, AwsError> {
         let Some(output) = found(
-            call(self.client.get_object().bucket(bucket).key(key).send()).await,
+            call(
+                &self.stop,
+                self.client.get_object().bucket(bucket).key(key).send(),
+            )
+            .await,
             NOT_FOUND,
         )?
         else {
@@ -299,6 +307,7 @@ impl Objects {
         metadata: HashMap<String, String>,
     ) -> Result<(), AwsError> {
         call(
+            &self.stop,
             self.client
                 .put_object()
                 .bucket(bucket)
@@ -315,7 +324,11 @@ impl Objects {
     /// Deletes the object; one already gone (or in a bucket that is gone) is not an error.
     pub async fn delete(&self, bucket: &str, key: &str) -> Result<(), AwsError> {
         found(
-            call(self.client.delete_object().bucket(bucket).key(key).send()).await,
+            call(
+                &self.stop,
+                self.client.delete_object().bucket(bucket).key(key).send(),
+            )
+            .await,
             &[NO_SUCH_BUCKET],
         )?;
         Ok(())

@@ -104,7 +104,7 @@ impl Schedules {
     /// The schedule; `None` when the default group has none of that name.
     pub async fn get(&self, name: &str) -> Result<Option<ScheduleInfo>, AwsError> {
         let Some(output) = found(
-            call(self.client.get_schedule().name(name).send()).await,
+            call(&self.stop, self.client.get_schedule().name(name).send()).await,
             NOT_FOUND,
         )?
         else {
@@ -158,6 +158,7 @@ impl Schedules {
         let (window, target, state) = parts(spec)?;
         while_role_is_new(&self.stop, new_role, role_not_assumable, || async {
             let output = call(
+                &self.stop,
                 self.client
                     .create_schedule()
                     .name(name)
@@ -184,6 +185,7 @@ impl Schedules {
         let (window, target, state) = parts(spec)?;
         while_role_is_new(&self.stop, new_role, role_not_assumable, || async {
             let output = call(
+                &self.stop,
                 self.client
                     .update_schedule()
                     .name(name)
@@ -203,7 +205,7 @@ impl Schedules {
     /// Deletes the schedule; one already gone is not an error.
     pub async fn delete(&self, name: &str) -> Result<(), AwsError> {
         found(
-            call(self.client.delete_schedule().name(name).send()).await,
+            call(&self.stop, self.client.delete_schedule().name(name).send()).await,
             NOT_FOUND,
         )?;
         Ok(())

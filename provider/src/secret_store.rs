@@ -10,6 +10,8 @@ use std::fmt;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::types::Tag;
 
+use tfplugin_framework::StopSignal;
+
 use crate::aws_calls::{AwsError, call, found};
 
 /// A secret's value: a Tines API key. Never printed.
@@ -52,6 +54,8 @@ pub const ALREADY_EXISTS: &str = "ResourceExistsException";
 /// A Secrets Manager client with the calls `tinesaudit_api_key` needs.
 pub struct SecretStore {
     client: Client,
+    /// Ends its calls when Terraform asks the provider to stop.
+    stop: StopSignal,
 }
 
 fn tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -61,9 +65,10 @@ fn tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
 }
 
 impl SecretStore {
-    pub fn new(config: &aws_config::SdkConfig) -> Self {
+    pub fn new(config: &aws_config::SdkConfig, stop: StopSignal) -> Self {
         Self {
             client: Client::new(config),
+            stop,
         }
     }
 
@@ -76,6 +81,7 @@ impl SecretStore {
         with_tags: &BTreeMap<String, String>,
     ) -> Result<String, AwsError> {
         let output = call(
+            &self.stop,
             self.client
                 .create_secret()
                 .name(name)
@@ -91,7 +97,11 @@ impl SecretStore {
     /// The secret by name or ARN; `None` when there is no such secret.
     pub async fn describe(&self, id: &str) -> Result<Option<SecretInfo>, AwsError> {
         let Some(output) = found(
-            call(self.client.describe_secret().secret_id(id).send()).await,
+            call(
+                &self.stop,
+                self.client.describe_secret().secret_id(id).send(),
+            )
+            .await,
             &[NOT_FOUND],
         )?
         else {
@@ -112,7 +122,11 @@ impl SecretStore {
     /// The current string value; `None` when there is no such secret, or it is scheduled for deletion.
     pub async fn value(&self, id: &str) -> Result<Option<SecretValue>, AwsError> {
         let output = found(
-            call(self.client.get_secret_value().secret_id(id).send()).await,
+            call(
+                &self.stop,
+                self.client.get_secret_value().secret_id(id).send(),
+            )
+            .await,
             &[NOT_FOUND, SCHEDULED_FOR_DELETION],
         )?;
         Ok(output.and_then(|output| output.secret_string().map(|s| SecretValue::new(s.trim()))))
@@ -121,6 +135,7 @@ impl SecretStore {
     /// Stores a new current value.
     pub async fn put_value(&self, id: &str, value: &SecretValue) -> Result<(), AwsError> {
         call(
+            &self.stop,
             self.client
                 .put_secret_value()
                 .secret_id(id)
@@ -133,7 +148,11 @@ impl SecretStore {
 
     /// Cancels a scheduled deletion.
     pub async fn restore(&self, id: &str) -> Result<(), AwsError> {
-        call(self.client.restore_secret().secret_id(id).send()).await?;
+        call(
+            &self.stop,
+            self.client.restore_secret().secret_id(id).send(),
+        )
+        .await?;
         Ok(())
     }
 
@@ -144,6 +163,7 @@ impl SecretStore {
         with_tags: &BTreeMap<String, String>,
     ) -> Result<(), AwsError> {
         call(
+            &self.stop,
             self.client
                 .tag_resource()
                 .secret_id(id)
@@ -163,7 +183,7 @@ impl SecretStore {
         } else {
             request.recovery_window_in_days(recovery_window_days)
         };
-        found(call(request.send()).await, &[NOT_FOUND])?;
+        found(call(&self.stop, request.send()).await, &[NOT_FOUND])?;
         Ok(())
     }
 }
