@@ -52,8 +52,24 @@ pub struct RoleSpec<'a> {
 /// What [`Roles::ensure`] did.
 pub struct Ensured {
     pub arn: String,
-    /// Made just now, so AWS may take some seconds before services can assume it.
+    /// Made just now.
     pub created: bool,
+    /// Who may assume it changed just now (a role taken over with another trust policy).
+    pub trust_changed: bool,
+}
+
+impl Ensured {
+    /// IAM takes seconds to tell other services of a new role, or of a change to who may assume one:
+    /// until then Lambda and Scheduler refuse it, and their calls wait.
+    pub fn propagating(&self) -> bool {
+        self.created || self.trust_changed
+    }
+}
+
+/// Two policy documents say the same, however spaced and with their keys in any order.
+pub fn same_policy(a: &str, b: &str) -> bool {
+    let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+    parse(a).is_some_and(|a| Some(a) == parse(b))
 }
 
 /// Why [`Roles::ensure`] failed.
@@ -137,13 +153,17 @@ impl Roles {
     }
 
     /// Creates the role, or takes over one of that name this provider made for `schedule` (left by a
-    /// create that failed half-way, or by a schedule deleted outside Terraform), setting its trust policy
-    /// and tags.
+    /// create that failed half-way, or by a schedule deleted outside Terraform), bringing its trust
+    /// policy and tags to `spec`. IAM is written only where something differs: its limits are per
+    /// account and low, and every apply of every schedule would otherwise spend them.
     pub async fn ensure(
         &self,
         spec: &RoleSpec<'_>,
         schedule: &str,
     ) -> Result<Ensured, EnsureError> {
+        if let Some(existing) = self.get(spec.name).await? {
+            return self.take_over(existing, spec, schedule).await;
+        }
         let created = call(
             &self.stop,
             self.client
@@ -160,42 +180,64 @@ impl Roles {
                 let role = output
                     .role()
                     .ok_or_else(|| AwsError::incomplete("the role"))?;
-                return Ok(Ensured {
+                Ok(Ensured {
                     arn: role.arn().to_owned(),
                     created: true,
-                });
+                    trust_changed: true,
+                })
             }
-            Err(e) if e.is("EntityAlreadyExists") => {}
-            Err(e) => return Err(e.into()),
+            // Made between our read and our create, e.g. by a retried create whose answer was lost.
+            Err(e) if e.is("EntityAlreadyExists") => {
+                let existing = self
+                    .get(spec.name)
+                    .await?
+                    .ok_or_else(|| AwsError::incomplete("the role it said exists; try again"))?;
+                self.take_over(existing, spec, schedule).await
+            }
+            Err(e) => Err(e.into()),
         }
-        let existing = self
-            .get(spec.name)
-            .await?
-            .ok_or_else(|| AwsError::incomplete("the role it said exists; try again"))?;
+    }
+
+    async fn take_over(
+        &self,
+        existing: RoleInfo,
+        spec: &RoleSpec<'_>,
+        schedule: &str,
+    ) -> Result<Ensured, EnsureError> {
         if !existing.made_for(schedule) {
             return Err(EnsureError::Foreign { arn: existing.arn });
         }
-        call(
-            &self.stop,
-            self.client
-                .update_assume_role_policy()
-                .role_name(spec.name)
-                .policy_document(spec.trust)
-                .send(),
-        )
-        .await?;
-        call(
-            &self.stop,
-            self.client
-                .tag_role()
-                .role_name(spec.name)
-                .set_tags(Some(tags(spec.tags)?))
-                .send(),
-        )
-        .await?;
+        let trust_changed = !same_policy(&existing.trust, spec.trust);
+        if trust_changed {
+            call(
+                &self.stop,
+                self.client
+                    .update_assume_role_policy()
+                    .role_name(spec.name)
+                    .policy_document(spec.trust)
+                    .send(),
+            )
+            .await?;
+        }
+        if spec
+            .tags
+            .iter()
+            .any(|(key, value)| existing.tags.get(key) != Some(value))
+        {
+            call(
+                &self.stop,
+                self.client
+                    .tag_role()
+                    .role_name(spec.name)
+                    .set_tags(Some(tags(spec.tags)?))
+                    .send(),
+            )
+            .await?;
+        }
         Ok(Ensured {
             arn: existing.arn,
             created: false,
+            trust_changed,
         })
     }
 

@@ -59,7 +59,9 @@ use tfplugin_framework::{Configure, Known, ProviderData, Resource, plan_modifier
 
 use crate::aws_calls::{Arn, AwsError, MANAGED_BY, MANAGED_BY_TAG, SCHEDULE_TAG};
 use crate::clients::{ProviderClients, configured};
-use crate::iam_roles::{EnsureError, Ensured, RolePolicies, RoleSpec, Roles, policy_document};
+use crate::iam_roles::{
+    EnsureError, Ensured, RolePolicies, RoleSpec, Roles, policy_document, same_policy,
+};
 use crate::lambda_functions::{FunctionInfo, FunctionSpec, Functions};
 use crate::runner_job::{self, FunctionPlace, JobSettings, LAMBDA_MAX_TIMEOUT_SECONDS};
 use crate::runner_package::{Package, code_sha256_to_hex};
@@ -778,7 +780,7 @@ async fn deploy(
             let place = function_place(&functions, name, &ensured.arn, diags)?;
             let policy = job.settings.runner_policy(&job.url, &place);
             set_only_policy(&roles, &role, RUNNER_POLICY, &policy, diags).await?;
-            (ensured.arn, ensured.created)
+            (ensured.arn.clone(), ensured.propagating())
         }
     };
 
@@ -813,7 +815,7 @@ async fn deploy(
             let ensured = ensure_role(&roles, name, &spec, "scheduler_role_arn", diags).await?;
             let policy = invoke_policy(&function.arn);
             set_only_policy(&roles, &role, INVOKE_POLICY, &policy, diags).await?;
-            (ensured.arn, ensured.created)
+            (ensured.arn.clone(), ensured.propagating())
         }
     };
 
@@ -990,9 +992,23 @@ async fn set_only_policy(
     document: &str,
     diags: &mut Diagnostics,
 ) -> Option<()> {
+    // Written only where something differs, as the role itself is.
     let set = async {
-        roles.put_policy(role, policy_name, document).await?;
-        roles.remove_policies_except(role, Some(policy_name)).await
+        let current = roles.policies(role).await?.unwrap_or_default();
+        let same = current
+            .inline
+            .get(policy_name)
+            .is_some_and(|current| same_policy(current, document));
+        if !same {
+            roles.put_policy(role, policy_name, document).await?;
+        }
+        let others = current.inline.keys().any(|name| name != policy_name);
+        if others || !current.attached.is_empty() {
+            roles
+                .remove_policies_except(role, Some(policy_name))
+                .await?;
+        }
+        Ok::<_, AwsError>(())
     };
     match set.await {
         Ok(_) => Some(()),
@@ -1447,7 +1463,7 @@ async fn created_role_change(
     match roles.get(role).await? {
         None => return Ok(Some("It was deleted".to_owned())),
         Some(info) if !info.made_for(schedule) => return Ok(None),
-        Some(info) if !same_json(&info.trust, trust) => {
+        Some(info) if !same_policy(&info.trust, trust) => {
             return Ok(Some(
                 "Its trust policy was edited, so others may assume it".to_owned(),
             ));
@@ -1481,17 +1497,11 @@ fn policy_drift(
         return Some(format!("Its policy {policy_name} was deleted"));
     };
     match expected {
-        Some(expected) if !same_json(document, expected) => {
+        Some(expected) if !same_policy(document, expected) => {
             Some(format!("Its policy {policy_name} was edited"))
         }
         _ => None,
     }
-}
-
-/// Two policy documents say the same, however spaced and with their keys in any order.
-fn same_json(a: &str, b: &str) -> bool {
-    let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
-    parse(a).is_some_and(|a| Some(a) == parse(b))
 }
 
 /// The runner role's policy for the job file the function was deployed with, while that file is there
