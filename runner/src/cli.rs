@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
 use clap::{ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
@@ -215,7 +216,7 @@ pub async fn main(args: Vec<OsString>) -> ExitCode {
     };
     // Counted from the start of the process, as the scheduler that kills it counts.
     let deadline = limit.map_or_else(far_future, |limit| started + limit);
-    let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let aws = aws_config().await;
     let prepared = match prepare(&aws, &flags, |name| std::env::var(name).ok()).await {
         Ok(prepared) => prepared,
         Err(error) => {
@@ -285,6 +286,20 @@ pub fn finish(command: &str, summary: &Summary) -> ExitCode {
         "failed" => ExitCode::FAILURE,
         _ => ExitCode::SUCCESS,
     }
+}
+
+/// The AWS configuration every client of the runner is built from. S3 answers `SlowDown` or 503
+/// when a prefix is busy; the SDK sends such requests again after a backoff, kept short (at most
+/// 2 s, 4 retries) so that a run's last writes still fit in the margin it keeps before its
+/// deadline (Lambda's, or `RUN_DEADLINE_SECONDS`). The summary counts these retries.
+pub(crate) async fn aws_config() -> aws_config::SdkConfig {
+    let retry = RetryConfig::standard()
+        .with_max_attempts(5)
+        .with_max_backoff(Duration::from_secs(2));
+    aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry)
+        .load()
+        .await
 }
 
 fn far_future() -> Instant {

@@ -39,7 +39,6 @@ use std::process::ExitCode;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use aws_config::BehaviorVersion;
 use bytes::Bytes;
 use reqwest::{StatusCode, Url};
 use serde_json::{Value, json};
@@ -169,7 +168,7 @@ impl From<SetupError> for Failure {
 
 impl Function {
     async fn init(env: impl Fn(&'static str) -> Option<String>) -> Result<Self, SetupError> {
-        let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let aws = cli::aws_config().await;
         let mut raw = RawSettings::default();
         raw.add_env(&env);
         let job = match env("JOB_FILE").filter(|location| !location.is_empty()) {

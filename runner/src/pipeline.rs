@@ -84,6 +84,9 @@ pub struct Summary {
     /// How far the checkpoint is behind now, in seconds.
     pub lag_seconds: Option<i64>,
     pub duration_ms: u64,
+    /// S3 requests sent again after `SlowDown`, a 5xx or a network failure.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub s3_retries: u64,
     /// Why a `partial` run stopped: `deadline` (the run's time was up) or `page_budget`
     /// (`MAX_PAGES` pages were fetched).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -131,11 +134,13 @@ impl Engine {
         progress: &mut dyn Progress,
     ) -> Summary {
         let started = Instant::now();
+        let retried_before = self.store.retries();
         let mut summary = Summary::default();
         let result = self
             .deliver(backfill, deadline, progress, &mut summary)
             .await;
         summary.duration_ms = started.elapsed().as_millis() as u64;
+        summary.s3_retries = self.store.retries() - retried_before;
         match result {
             Ok(outcome) => summary.outcome = outcome,
             Err(error) => {

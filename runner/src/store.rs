@@ -4,7 +4,15 @@
 //! already delivered exactly this object. The state object is replaced only by compare-and-swap
 //! (`If-Match: <etag>`): a 412 means another run changed it, so this run has lost its lease.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::config::interceptors::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
+use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_s3::error::BoxError;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
@@ -52,6 +60,44 @@ pub struct ObjectStore {
     bucket: String,
     /// Named in errors, which the client cannot tell afterwards.
     endpoint: Endpoint,
+    attempts: CountAttempts,
+}
+
+/// Requests the store's client made, and attempts it sent for them: S3 answers `SlowDown` or 503
+/// when a prefix is busy, the SDK sends the request again after a backoff, and a run's summary
+/// counts how often.
+#[derive(Debug, Clone, Default)]
+struct CountAttempts(Arc<Attempts>);
+
+#[derive(Debug, Default)]
+struct Attempts {
+    requests: AtomicU64,
+    sent: AtomicU64,
+}
+
+impl Intercept for CountAttempts {
+    fn name(&self) -> &'static str {
+        "CountS3Retries"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.requests.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.sent.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
 }
 
 impl ObjectStore {
@@ -62,14 +108,24 @@ impl ObjectStore {
         force_path_style: bool,
         bucket: impl Into<String>,
     ) -> Self {
+        let attempts = CountAttempts::default();
         let config = aws_sdk_s3::config::Builder::from(aws)
             .force_path_style(force_path_style)
+            .interceptor(attempts.clone())
             .build();
         Self {
             client: aws_sdk_s3::Client::from_conf(config),
             bucket: bucket.into(),
             endpoint: Endpoint::of(aws, "S3"),
+            attempts,
         }
+    }
+
+    /// How many requests this store (and its clones) sent again so far.
+    pub fn retries(&self) -> u64 {
+        let Attempts { requests, sent } = &*self.attempts.0;
+        sent.load(Ordering::Relaxed)
+            .saturating_sub(requests.load(Ordering::Relaxed))
     }
 
     pub fn bucket(&self) -> &str {

@@ -32,6 +32,11 @@ async fn a_run_recognises_its_own_writes_when_their_answers_are_lost() {
             run.stdout
         );
         assert!(
+            run.summary["s3_retries"].as_u64() >= Some(5),
+            "{how:?}: the SDK sent each request whose answer was lost again, and the summary counts it: {}",
+            run.stdout
+        );
+        assert!(
             run.stderr.contains("holds this run's write; carrying on"),
             "{how:?}: the run says what happened: {}",
             run.stderr
