@@ -126,6 +126,19 @@ impl AwsCounts {
     }
 }
 
+/// One line per operation and per fault given, for a test's failure message.
+impl fmt::Display for AwsCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (call, count) in &self.requests {
+            writeln!(f, "{call}: {count} requests")?;
+        }
+        for ((fault, call), count) in &self.faults {
+            writeln!(f, "{call}: {count} × {fault:?}")?;
+        }
+        Ok(())
+    }
+}
+
 /// The services that throttle here: those an apply of the provider was seen throttled by. STS and
 /// S3 pass untouched.
 const THROTTLING: [&str; 4] = ["iam", "lambda", "scheduler", "secretsmanager"];

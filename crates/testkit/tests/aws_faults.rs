@@ -240,7 +240,7 @@ async fn each_service_throttles_in_its_own_shape_with_a_request_id() {
     assert!(scheduler.request_id().is_some(), "{scheduler:?}");
 
     let counts = world.proxy.aws_counts();
-    assert_eq!(counts.given(AwsFault::Throttled), 4, "{counts:#?}");
+    assert_eq!(counts.given(AwsFault::Throttled), 4, "{counts}");
     assert_eq!(
         counts.not_given(),
         [
@@ -289,7 +289,7 @@ async fn the_sdk_retries_every_throttled_answer() {
         assert_eq!(
             counts.requests.get(&throttled),
             Some(&3),
-            "{throttled}: {counts:#?}"
+            "{throttled}: {counts}"
         );
     }
 }
@@ -455,12 +455,12 @@ async fn a_function_is_pending_then_in_progress_and_refuses_a_second_update_mean
     );
 
     let counts = world.proxy.aws_counts();
-    assert_eq!(counts.given(AwsFault::FunctionPending), 2, "{counts:#?}");
-    assert_eq!(counts.given(AwsFault::UpdateConflict), 2, "{counts:#?}");
+    assert_eq!(counts.given(AwsFault::FunctionPending), 2, "{counts}");
+    assert_eq!(counts.given(AwsFault::UpdateConflict), 2, "{counts}");
     assert_eq!(
         counts.given(AwsFault::UpdateInProgress),
         5,
-        "two updates answered, three reads: {counts:#?}"
+        "two updates answered, three reads: {counts}"
     );
 }
 
