@@ -404,6 +404,8 @@ fn signing_service(parts: &request::Parts) -> Option<&str> {
     scope.split('/').nth(3)
 }
 
+/// The call a signed request makes. An operation the proxy does not shape may still be known by
+/// name (IAM's and Secrets Manager's all are); otherwise it is its method and path.
 fn recognise(parts: &request::Parts, body: &[u8]) -> Option<Recognised> {
     let service = signing_service(parts)?;
     let path = parts.uri.path();
