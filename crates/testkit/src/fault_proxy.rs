@@ -5,6 +5,9 @@
 //! arrives. Clients that retry then meet the effect of their own first attempt. The proxy
 //! forwards every request as it came (its `Host` header too, so SigV4 signatures still verify)
 //! and, for the requests a test names, lets the server apply them and then loses the answer.
+//!
+//! Started with [`FaultProxy::start_aws`], it also makes an AWS emulator answer as production
+//! AWS does (throttling, IAM propagation, Lambda's asynchronous states): see [`crate::aws_faults`].
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,11 +18,14 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+use hyper::http::request;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+
+use crate::aws_faults::{AwsCounts, AwsFaults, Shaper, Verdict};
 
 /// How an answer is lost, once the server has applied the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,12 +65,23 @@ impl std::error::Error for Cut {}
 pub struct FaultProxy {
     addr: SocketAddr,
     shared: Arc<Shared>,
+    aws: Option<Arc<Shaper>>,
     accept: JoinHandle<()>,
 }
 
 impl FaultProxy {
     /// Starts forwarding to `upstream` (e.g. `http://127.0.0.1:8333`). Needs a Tokio runtime.
     pub async fn start(upstream: &str) -> Result<FaultProxy> {
+        FaultProxy::start_with(upstream, None).await
+    }
+
+    /// Starts forwarding to an AWS emulator (`AwsEmulator::endpoint_url`) and answering as
+    /// production AWS does, with the `faults` given; see [`AwsFaults`].
+    pub async fn start_aws(upstream: &str, faults: AwsFaults) -> Result<FaultProxy> {
+        FaultProxy::start_with(upstream, Some(Arc::new(Shaper::new(faults)))).await
+    }
+
+    async fn start_with(upstream: &str, aws: Option<Arc<Shaper>>) -> Result<FaultProxy> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .context("binding the fault proxy to a loopback port")?;
@@ -77,6 +94,7 @@ impl FaultProxy {
                 .build()
                 .context("building the fault proxy's client")?,
             shared: shared.clone(),
+            aws: aws.clone(),
         };
         let accept = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -96,6 +114,7 @@ impl FaultProxy {
         Ok(FaultProxy {
             addr,
             shared,
+            aws,
             accept,
         })
     }
@@ -123,6 +142,15 @@ impl FaultProxy {
     pub fn answers_lost(&self) -> u64 {
         self.shared.lost.load(Ordering::SeqCst)
     }
+
+    /// What the AWS mode saw and gave so far; empty for a proxy not started with
+    /// [`start_aws`](Self::start_aws).
+    pub fn aws_counts(&self) -> AwsCounts {
+        self.aws
+            .as_ref()
+            .map(|aws| aws.counts())
+            .unwrap_or_default()
+    }
 }
 
 impl Drop for FaultProxy {
@@ -136,12 +164,31 @@ struct Forward {
     upstream: String,
     http: reqwest::Client,
     shared: Arc<Shared>,
+    aws: Option<Arc<Shaper>>,
 }
 
 impl Forward {
     async fn handle(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Cut> {
-        let lose = self.take_rule(request.method().as_str(), request.uri().path());
-        let answer = self.forward(request).await;
+        let (parts, body) = request.into_parts();
+        let body = match body.collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(error) => return Ok(bad_gateway(error.into()).map(Full::new)),
+        };
+        let mut shaped = None;
+        if let Some(aws) = &self.aws {
+            match aws.before(&parts, &body) {
+                Verdict::Answer(answer) => return Ok(answer.map(Full::new)),
+                Verdict::Forward(call) => shaped = call.map(|call| (aws, call)),
+            }
+        }
+        // Only now: a request the AWS mode answered itself never reached the server, so it
+        // must not use up a rule about losing answers.
+        let lose = self.take_rule(parts.method.as_str(), parts.uri.path());
+        let mut answer = self.forward(parts, body).await;
+        if let Some((aws, call)) = shaped {
+            answer = aws.after(&call, answer);
+        }
+        let answer = answer.map(Full::new);
         match lose {
             None => Ok(answer),
             Some(how) => {
@@ -168,19 +215,13 @@ impl Forward {
     }
 
     /// The upstream's answer, or a 502 naming what failed.
-    async fn forward(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
-        match self.try_forward(request).await {
-            Ok(response) => response,
-            Err(error) => Response::builder()
-                .status(StatusCode::BAD_GATEWAY)
-                .body(Full::new(Bytes::from(format!("fault proxy: {error:#}"))))
-                .unwrap_or_default(),
-        }
+    async fn forward(&self, parts: request::Parts, body: Bytes) -> Response<Bytes> {
+        self.try_forward(parts, body)
+            .await
+            .unwrap_or_else(bad_gateway)
     }
 
-    async fn try_forward(&self, request: Request<Incoming>) -> Result<Response<Full<Bytes>>> {
-        let (parts, body) = request.into_parts();
-        let body = body.collect().await?.to_bytes();
+    async fn try_forward(&self, parts: request::Parts, body: Bytes) -> Result<Response<Bytes>> {
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let mut outgoing = self
             .http
@@ -198,8 +239,15 @@ impl Forward {
                 response = response.header(name, value);
             }
         }
-        Ok(response.body(Full::new(answer.bytes().await?))?)
+        Ok(response.body(answer.bytes().await?)?)
     }
+}
+
+fn bad_gateway(error: anyhow::Error) -> Response<Bytes> {
+    Response::builder()
+        .status(StatusCode::BAD_GATEWAY)
+        .body(Bytes::from(format!("fault proxy: {error:#}")))
+        .unwrap_or_default()
 }
 
 fn internal_error() -> Response<Full<Bytes>> {

@@ -12,6 +12,9 @@
 //!
 //! - [`FaultProxy::start`] forwards to an emulator and loses the answers a test names (a 500
 //!   after the request was applied, or a cut connection), as real networks sometimes do.
+//!   [`FaultProxy::start_aws`] also makes moto answer as production AWS does, with the
+//!   [`AwsFaults`] a test switches on (throttling, IAM propagation, Lambda's Pending and
+//!   InProgress), and counts what it gave ([`AwsCounts`]).
 //!
 //! - [`saved_plan_files`] unpacks a saved plan, to search what it holds.
 //! - [`runner_bootstrap`] is the runner built for AWS Lambda, as shipped (`cargo xtask bundle`).
@@ -21,6 +24,7 @@
 //! from plain and async tests.
 
 mod aws;
+mod aws_faults;
 mod dist;
 mod fault_proxy;
 mod http;
@@ -31,6 +35,7 @@ mod terraform;
 mod tools;
 
 pub use aws::AwsEmulator;
+pub use aws_faults::{AwsCall, AwsCounts, AwsFault, AwsFaults};
 pub use dist::runner_bootstrap;
 pub use fault_proxy::{FaultProxy, LostAnswer};
 pub use lambda::{Invocation, LambdaEmulator};
