@@ -8,6 +8,7 @@
 //! | module | what |
 //! |---|---|
 //! | `tenant_permissions` | create → empty plan; import-verify; drift re-add; authoritative vs not; user deleted |
+//! | `aws_production` | the quickstart's resources through a proxy answering as production AWS does (throttling, role propagation, Lambda's Pending/InProgress): create, a provider upgrade, a trust policy repaired, destroy, on 1.11+ |
 //! | `api_key` | store, import-verify, rotation, revoked key, on `secret_wo` (1.11+) and `secret` (every CLI) |
 //! | `schedule` | `tinesaudit_schedule` on moto and SeaweedFS: lifecycle, runner upgrade, every drift, import-verify, given vs created roles, nothing left after destroy |
 //! | `data_sources` | the four data sources in one configuration |
@@ -18,6 +19,7 @@
 //! | `secret_leak` | the provider binary launched by Terraform at `TF_LOG=trace`: no key in any file of the run |
 
 mod api_key;
+mod aws_production;
 mod data_sources;
 mod examples;
 mod ingestion_job;
