@@ -376,6 +376,27 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_call_the_sdk_is_still_retrying_ends_when_terraform_asks_to_stop() {
+        type CreateRole = aws_sdk_iam::operation::create_role::CreateRoleError;
+        let (handle, stop) = StopSignal::channel();
+        let retrying = std::future::pending::<Result<(), SdkError<CreateRole>>>();
+        let call = tokio::spawn(async move { call(&stop, retrying).await });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        handle.stop();
+        let error = tokio::time::timeout(Duration::from_secs(1), call)
+            .await
+            .expect("the call ended at once")
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            error
+                .message
+                .starts_with("IAM CreateRole: Terraform asked the provider to stop"),
+            "{error}"
+        );
+    }
+
     #[test]
     fn an_operation_is_read_from_its_error_type() {
         let create_role = Operation::of::<aws_sdk_iam::operation::create_role::CreateRoleError>();

@@ -436,7 +436,13 @@ async fn create(
         Err(error) => Some(error),
     };
     match store.get(key).await? {
-        Some(current) if current.body == body => Ok(Some(current.etag)),
+        Some(current) if current.body == body => {
+            tracing::warn!(
+                key,
+                "S3 lost its answer to the state object's create, but the object holds this run's write; carrying on"
+            );
+            Ok(Some(current.etag))
+        }
         Some(_) => Ok(None),
         None => Err(unconfirmed.map_or_else(
             || CheckpointError::LeaseLost {

@@ -4,13 +4,14 @@
 //! moto answers at once and is always consistent. Real AWS is neither, and the provider must
 //! converge all the same. With [`AwsFaults`] switched on, the proxy models:
 //!
-//! - **Throttling** ([`AwsFault::Throttled`]). IAM, Lambda, EventBridge Scheduler and Secrets
-//!   Manager refuse calls over their rate limits; IAM's are per account and low. Each answers in
+//! - **Throttling** ([`AwsFault::Throttled`]). IAM, Lambda, EventBridge Scheduler, Secrets
+//!   Manager and S3 refuse calls over their rate limits; IAM's are per account and low. Each answers in
 //!   its own protocol's shape, because that is where the SDK reads the error code from: IAM (Query
 //!   protocol) 400 with `Throttling` in an XML `ErrorResponse`; Lambda (REST-JSON) 429 with
 //!   `TooManyRequestsException` in the `x-amzn-ErrorType` header; Scheduler (REST-JSON) 400 with
 //!   `ThrottlingException` in that header; Secrets Manager (JSON 1.1) 400 with
-//!   `ThrottlingException` in the body's `__type`. A throttled request never reaches the emulator.
+//!   `ThrottlingException` in the body's `__type`; S3 503 `SlowDown` in an XML `Error`. A throttled
+//!   request never reaches the emulator.
 //! - **IAM propagation** ([`AwsFault::RoleNotAssumable`]). IAM is eventually consistent: for some
 //!   seconds after a role is created or its trust policy changes, Lambda and Scheduler cannot
 //!   assume it yet. Until `role_propagation` has passed since a CreateRole or
@@ -139,9 +140,8 @@ impl fmt::Display for AwsCounts {
     }
 }
 
-/// The services that throttle here: those an apply of the provider was seen throttled by. STS and
-/// S3 pass untouched.
-const THROTTLING: [&str; 4] = ["iam", "lambda", "scheduler", "secretsmanager"];
+/// The services that throttle here: those the provider and the runner call. STS passes untouched.
+const THROTTLING: [&str; 5] = ["iam", "lambda", "scheduler", "secretsmanager", "s3"];
 
 /// A request recognised as an AWS call.
 pub(crate) struct Recognised {
@@ -527,6 +527,18 @@ fn throttled(service: &str, request_id: &str) -> Response<Bytes> {
             MESSAGE,
             request_id,
         ),
+        "s3" => {
+            let xml = format!(
+                "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>\
+                 <RequestId>{request_id}</RequestId></Error>"
+            );
+            answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "application/xml",
+                xml,
+                request_id,
+            )
+        }
         _ => {
             let body = json!({"__type": "ThrottlingException", "message": MESSAGE});
             answer(

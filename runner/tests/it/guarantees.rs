@@ -1,12 +1,13 @@
 //! The delivery guarantees under the conditions that break the reference Lambda: a crowded
 //! boundary second, records arriving during runs, kills at random points, overlapping runs,
-//! and a flaky API.
+//! a flaky API, and S3 slowing down.
 
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use tines_sim::{Behaviour, Order};
+use tinesaudit_testkit::{AwsFault, AwsFaults, FaultProxy};
 
 use crate::support::{World, assert_exactly_once};
 
@@ -283,5 +284,42 @@ async fn records_committed_late_inside_the_window_during_a_run_are_not_skipped()
     );
     world.clear_faults().await;
     sync_until_completed(&world, &[]).await;
+    assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_slowing_down_a_fifth_of_the_requests_is_retried_counted_and_delivers_once() {
+    let world = World::start().await;
+    world.seed(6_000, 3_000, 60).await;
+    let proxy = FaultProxy::start_aws(
+        world.s3_server.endpoint_url(),
+        AwsFaults {
+            throttle_ratio: 0.2,
+            seed: 5,
+            ..AwsFaults::default()
+        },
+    )
+    .await
+    .unwrap();
+    let endpoint = proxy.endpoint_url();
+    let env = [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("REQUESTS_PER_MINUTE", "100000"),
+        ("RECORDS_PER_OBJECT", "250"),
+    ];
+    let run = world.sync(&env).await;
+    assert_eq!(
+        run.summary["outcome"], "completed",
+        "{}\n{}",
+        run.stdout, run.stderr
+    );
+    let slowed = proxy.aws_counts().given(AwsFault::Throttled);
+    assert!(slowed > 0, "{}", proxy.aws_counts());
+    assert_eq!(
+        run.summary["s3_retries"].as_u64(),
+        Some(slowed),
+        "each SlowDown was sent again, and counted: {}",
+        run.stdout
+    );
     assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
 }
