@@ -1,7 +1,7 @@
 //! The client handle and the one path every request takes: limit, send, classify, retry.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
@@ -29,7 +29,10 @@ pub struct Client {
 }
 
 struct Shared {
-    http: reqwest::Client,
+    /// Built at the first request: building one (TLS roots, connector) costs milliseconds that a
+    /// Terraform provider configured for a plan with nothing to ask Tines should not pay, in a
+    /// process Terraform starts three times per plan.
+    http: OnceLock<reqwest::Client>,
     base_url: Url,
     authorization: HeaderValue,
     api_key: Secret,
@@ -54,21 +57,12 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    /// Checks the configuration and builds the client; no request is sent.
+    /// Checks the configuration; no request is sent, and the HTTP client is built at the first.
     pub fn new(config: Config) -> Result<Self, Error> {
         let checked = config.check()?;
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            // The API never redirects; following one could carry the key somewhere else.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(checked.request_timeout)
-            .build()
-            .map_err(|e| {
-                Error::new(ErrorKind::Transport, "could not build the HTTP client").with_source(e)
-            })?;
         Ok(Self {
             shared: Arc::new(Shared {
-                http,
+                http: OnceLock::new(),
                 base_url: checked.base_url,
                 authorization: checked.authorization,
                 api_key: checked.api_key,
@@ -176,6 +170,24 @@ impl Client {
             .map_or(per_call, |hard| hard.min(per_call))
     }
 
+    fn http(&self) -> Result<&reqwest::Client, Error> {
+        let shared = &*self.shared;
+        if let Some(http) = shared.http.get() {
+            return Ok(http);
+        }
+        let built = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            // The API never redirects; following one could carry the key somewhere else.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(shared.request_timeout)
+            .build()
+            .map_err(|e| {
+                Error::new(ErrorKind::Transport, "could not build the HTTP client").with_source(e)
+            })?;
+        // Two first requests at once may both build one; either is fine to keep.
+        Ok(shared.http.get_or_init(|| built))
+    }
+
     async fn attempt<T>(
         &self,
         method: &Method,
@@ -186,8 +198,12 @@ impl Client {
     ) -> Result<(T, u16), Failure> {
         let shared = &*self.shared;
         let cut_by_deadline = time_left < shared.request_timeout;
-        let mut request = shared
-            .http
+        let mut request = self
+            .http()
+            .map_err(|error| Failure {
+                error,
+                retry: Retry::Never,
+            })?
             .request(method.clone(), url.clone())
             .header(AUTHORIZATION, shared.authorization.clone())
             .header(ACCEPT, "application/json")
