@@ -527,8 +527,8 @@ async fn final_verify(
     );
     out.end(phase);
     out.say(format!(
-        "    the whole demo: {} s",
-        out.started.elapsed().as_secs()
+        "    the whole demo, builds included: {}",
+        minutes(out.started.elapsed())
     ));
     out.say(format!(
         "{} records in Tines, {} in S3, {} missing, {} duplicated",
@@ -538,6 +538,14 @@ async fn final_verify(
         listed("duplicated")
     ));
     Ok((from, to))
+}
+
+/// `35 s`, `16 min 28 s`.
+fn minutes(elapsed: Duration) -> String {
+    match elapsed.as_secs() {
+        s @ 0..60 => format!("{s} s"),
+        s => format!("{} min {} s", s / 60, s % 60),
+    }
 }
 
 /// `1 record`, `25,000 records`.
@@ -564,13 +572,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn thousands_are_grouped() {
+    fn figures_are_written_for_people() {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(25_000), "25,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(counted(1, "object"), "1 object");
         assert_eq!(counted(25_013, "record"), "25,013 records");
+        assert_eq!(minutes(Duration::from_secs(35)), "35 s");
+        assert_eq!(minutes(Duration::from_secs(988)), "16 min 28 s");
     }
 
     #[test]

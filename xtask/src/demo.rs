@@ -21,14 +21,15 @@ pub fn run(repo: &Path, args: &[&str]) -> Result<()> {
     let started = SystemTime::now();
 
     println!(
-        "==> the tools in .tools/ (the first run downloads and installs Python packages and Terraform for \
-         a few minutes; later runs only check them)"
+        "==> the tools in .tools/ (the first run downloads 270 MB of Python packages from PyPI and \
+         installs them and Terraform; later runs only check them)"
     );
     let tools_dir = tools::install(repo)?;
 
     println!(
         "==> building what the demo deploys: the runner's Lambda bootstrap and the release provider \
-         (the first run compiles for several minutes; later runs only check)"
+         (the first run compiles for about 15 minutes on 2 cores, the demo included; later runs only \
+         check)"
     );
     let bootstrap = bundle::build(repo, &tools_dir, Provider::Release)?;
 
