@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
@@ -20,18 +19,25 @@ use tinesaudit_testkit::{AwsEmulator, LambdaEmulator, S3Server, ScratchDir, Terr
 pub const BUCKET: &str = "secops-tines-audit";
 const PIPELINE_KEY_NAME: &str = "secops-audit-pipeline";
 const SCHEDULE_NAME: &str = "tines-audit";
+/// How far behind now the runner's windows end, here and in `verify`. Records arrive all through the
+/// demo; with the default (60 s) a run would deliver only what arrived a minute before it, so the demo
+/// would wait minutes before a scheduled run found anything new. The simulator has no late commits
+/// for the margin to cover.
+pub const SETTLE_SECONDS: u64 = 10;
 /// The saved plan's file, in the example's folder.
 const SAVED_PLAN: &str = "quickstart.tfplan";
 
-/// A POST to the simulator's control API (`/_sim/...`): seeding keys, users and events.
-pub async fn sim_post(
+/// A request to the simulator's control API (`/_sim/...`): seeding keys, users and events (POST),
+/// changing a user as an admin would in the Tines UI (PATCH).
+pub async fn sim_send(
     http: &reqwest::Client,
     tines: &tines_sim::RunningSimulator,
+    method: reqwest::Method,
     path: &str,
     body: Value,
 ) -> Result<Value> {
     Ok(http
-        .post(format!("{}{path}", tines.base_url()))
+        .request(method, format!("{}{path}", tines.base_url()))
         .json(&body)
         .send()
         .await?
@@ -50,6 +56,8 @@ pub struct Quickstart {
     dist: PathBuf,
     owner_token: String,
     pipeline_token: String,
+    /// The pipeline key's service account.
+    pipeline_user_id: u64,
     http: reqwest::Client,
 }
 
@@ -79,7 +87,9 @@ impl Quickstart {
 
         let tines = tines_sim::spawn(tines_sim::Behaviour::default()).await?;
         let http = reqwest::Client::new();
-        let control = async |path: &str, body: Value| sim_post(&http, &tines, path, body).await;
+        let control = async |path: &str, body: Value| {
+            sim_send(&http, &tines, reqwest::Method::POST, path, body).await
+        };
         let owner = control(
             "/_sim/keys",
             json!({"kind": "tenant_owner", "name": "platform-admin"}),
@@ -91,12 +101,15 @@ impl Quickstart {
         )
         .await?;
         let now = jiff::Timestamp::now();
+        // Ending a settling time ago, so that the first run delivers every seeded record, and only
+        // that long ago, so that arrivals follow on closely.
+        let settled = jiff::SignedDuration::from_secs(SETTLE_SECONDS.cast_signed());
         control(
             "/_sim/events",
             json!({
                 "count": records,
                 "from": now - jiff::SignedDuration::from_hours(6),
-                "to": now - jiff::SignedDuration::from_secs(90),
+                "to": now - settled,
             }),
         )
         .await?;
@@ -108,10 +121,10 @@ impl Quickstart {
                 .error_for_status()?;
         }
 
-        let (s3, aws) = tokio::task::spawn_blocking(|| -> Result<_> {
-            Ok((S3Server::start()?, AwsEmulator::start()?))
-        })
-        .await??;
+        // Side by side: moto's Python start-up is most of the wait.
+        let s3 = tokio::task::spawn_blocking(S3Server::start);
+        let aws = tokio::task::spawn_blocking(AwsEmulator::start);
+        let (s3, aws) = (s3.await??, aws.await??);
         s3.client().create_bucket().bucket(BUCKET).send().await?;
 
         let workdir = ScratchDir::new("quickstart")?;
@@ -133,6 +146,9 @@ impl Quickstart {
         Ok(Quickstart {
             owner_token: owner["token"].as_str().unwrap_or_default().to_owned(),
             pipeline_token: pipeline["token"].as_str().unwrap_or_default().to_owned(),
+            pipeline_user_id: pipeline["user_id"]
+                .as_u64()
+                .context("the simulator made a service key without a user")?,
             tines,
             s3,
             aws,
@@ -151,39 +167,101 @@ impl Quickstart {
         self.tines.base_url()
     }
 
-    /// `terraform <args>` in the example's folder with its variables set for the local servers.
-    fn terraform(&self, args: &[&str]) -> Command {
-        let mut command = self.terraform.command(self.workdir.path().join("cli.tfrc"));
+    /// The example's folder, where its state is.
+    pub fn workdir(&self) -> &Path {
+        self.workdir.path()
+    }
+
+    /// The CLI config that installs the provider from the dist folder.
+    pub fn cli_config(&self) -> PathBuf {
+        self.workdir.path().join("cli.tfrc")
+    }
+
+    pub fn terraform_path(&self) -> &Path {
+        &self.terraform.path
+    }
+
+    /// The shipped runner, which the schedule's function runs and `verify` is a subcommand of.
+    pub fn bootstrap(&self) -> PathBuf {
+        self.dist.join(BOOTSTRAP_FILE_NAME)
+    }
+
+    /// The folder the provider is installed from, with the runner's bootstrap beside it.
+    pub fn dist(&self) -> &Path {
+        &self.dist
+    }
+
+    pub fn pipeline_key_name(&self) -> &str {
+        PIPELINE_KEY_NAME
+    }
+
+    pub fn pipeline_user_id(&self) -> u64 {
+        self.pipeline_user_id
+    }
+
+    /// The example's variables for the local servers, and the AWS credentials, as Terraform gets
+    /// them.
+    pub fn terraform_env(&self) -> Vec<EnvVar> {
         let runner_environment = json!({
             "AWS_ENDPOINT_URL": self.aws.endpoint_url(),
             "AWS_ENDPOINT_URL_S3": self.s3.endpoint_url(),
             "S3_FORCE_PATH_STYLE": "true",
+            "SETTLE_SECONDS": SETTLE_SECONDS.to_string(),
         });
-        command
-            .current_dir(self.workdir.path())
-            .args(args)
-            .env("TF_VAR_tines_tenant", self.tines.base_url())
-            .env("TF_VAR_tines_owner_key", &self.owner_token)
-            .env("TF_VAR_pipeline_key_name", PIPELINE_KEY_NAME)
-            .env("TF_VAR_pipeline_key", &self.pipeline_token)
-            .env("TF_VAR_secret_recovery_window_in_days", "0")
-            .env("TF_VAR_bucket", BUCKET)
-            .env("TF_VAR_lookback_seconds", (8 * 3600).to_string())
-            .env("TF_VAR_aws_region", self.aws.region())
-            .env("TF_VAR_aws_endpoint_url", self.aws.endpoint_url())
-            .env("TF_VAR_s3_endpoint_url", self.s3.endpoint_url())
-            .env("TF_VAR_runner_environment", runner_environment.to_string())
-            // One credential pair for both servers: SeaweedFS checks it, moto accepts anything.
-            .env("AWS_ACCESS_KEY_ID", self.s3.access_key())
-            .env("AWS_SECRET_ACCESS_KEY", self.s3.secret_key())
-            .env("AWS_REGION", self.aws.region())
-            .env("AWS_EC2_METADATA_DISABLED", "true");
-        command
+        let mut env = vec![
+            EnvVar::plain("TF_VAR_tines_tenant", self.tines.base_url()),
+            EnvVar::secret("TF_VAR_tines_owner_key", &self.owner_token),
+            EnvVar::plain("TF_VAR_pipeline_key_name", PIPELINE_KEY_NAME),
+            EnvVar::secret("TF_VAR_pipeline_key", &self.pipeline_token),
+            EnvVar::plain("TF_VAR_secret_recovery_window_in_days", "0"),
+            EnvVar::plain("TF_VAR_bucket", BUCKET),
+            EnvVar::plain("TF_VAR_lookback_seconds", (8 * 3600).to_string()),
+            EnvVar::plain("TF_VAR_aws_region", self.aws.region()),
+            EnvVar::plain("TF_VAR_aws_endpoint_url", self.aws.endpoint_url()),
+            EnvVar::plain("TF_VAR_s3_endpoint_url", self.s3.endpoint_url()),
+            EnvVar::plain("TF_VAR_runner_environment", runner_environment.to_string()),
+        ];
+        // One credential pair for both servers: SeaweedFS checks it, moto accepts anything.
+        env.extend(self.aws_env(self.aws.region()));
+        env
+    }
+
+    /// What `tinesaudit-runner verify` needs, with the pipeline's key.
+    pub fn verify_env(&self) -> Vec<EnvVar> {
+        let mut env = vec![
+            EnvVar::plain("S3_BUCKET", BUCKET),
+            EnvVar::plain("TINES_BASE_URL", self.tines.base_url()),
+            EnvVar::secret("TINES_API_KEY", &self.pipeline_token),
+            EnvVar::plain("S3_FORCE_PATH_STYLE", "true"),
+            EnvVar::plain("SETTLE_SECONDS", SETTLE_SECONDS.to_string()),
+            EnvVar::plain("AWS_ENDPOINT_URL", self.s3.endpoint_url()),
+        ];
+        env.extend(self.aws_env(self.s3.region()));
+        env
+    }
+
+    fn aws_env(&self, region: &str) -> [EnvVar; 4] {
+        [
+            EnvVar::secret("AWS_ACCESS_KEY_ID", self.s3.access_key()),
+            EnvVar::secret("AWS_SECRET_ACCESS_KEY", self.s3.secret_key()),
+            EnvVar::plain("AWS_REGION", region),
+            EnvVar::plain("AWS_EC2_METADATA_DISABLED", "true"),
+        ]
+    }
+
+    /// `terraform <args>` in the example's folder with its variables set for the local servers.
+    fn terraform(&self, args: &[&str]) -> tokio::process::Command {
+        let mut command = self.terraform.command(self.cli_config());
+        command.current_dir(self.workdir.path()).args(args);
+        for var in self.terraform_env() {
+            command.env(var.name, var.value);
+        }
+        command.into()
     }
 
     /// Runs `terraform <args>`, returning its output, failing with it when Terraform fails.
-    pub fn run_terraform(&self, args: &[&str]) -> Result<String> {
-        let output = self.terraform(args).output()?;
+    pub async fn run_terraform(&self, args: &[&str]) -> Result<String> {
+        let output = self.terraform(args).output().await?;
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
@@ -196,15 +274,17 @@ impl Quickstart {
     }
 
     /// `terraform apply` of the example.
-    pub fn apply(&self) -> Result<String> {
+    pub async fn apply(&self) -> Result<String> {
         self.run_terraform(&["apply", "-auto-approve", "-no-color"])
+            .await
     }
 
     /// Whether `terraform plan` proposes nothing (exit code 0 of `-detailed-exitcode`), and its text.
-    pub fn plan_is_empty(&self) -> Result<(bool, String)> {
+    pub async fn plan_is_empty(&self) -> Result<(bool, String)> {
         let output = self
             .terraform(&["plan", "-detailed-exitcode", "-no-color"])
-            .output()?;
+            .output()
+            .await?;
         let text = String::from_utf8_lossy(&output.stdout).into_owned()
             + &String::from_utf8_lossy(&output.stderr);
         match output.status.code() {
@@ -216,40 +296,51 @@ impl Quickstart {
 
     /// `terraform plan -out` of the example into a saved plan, and where the owner or the pipeline key is in
     /// it: in what `terraform show -json` prints of it, or in a file it holds. Places only, never a key.
-    pub fn save_plan(&self) -> Result<Vec<String>> {
-        self.run_terraform(&["plan", "-no-color", &format!("-out={SAVED_PLAN}")])?;
+    pub async fn save_plan(&self) -> Result<Vec<String>> {
+        self.run_terraform(&["plan", "-no-color", &format!("-out={SAVED_PLAN}")])
+            .await?;
         let mut places = vec![(
             "terraform show -json".to_owned(),
-            self.run_terraform(&["show", "-json", SAVED_PLAN])?
+            self.run_terraform(&["show", "-json", SAVED_PLAN])
+                .await?
                 .into_bytes(),
         )];
         places.extend(tinesaudit_testkit::saved_plan_files(
             &self.workdir.path().join(SAVED_PLAN),
         )?);
-        let keys = [
+        Ok(places
+            .iter()
+            .flat_map(|(place, bytes)| {
+                self.keys_in(bytes)
+                    .into_iter()
+                    .map(move |name| format!("{name} in {place}"))
+            })
+            .collect())
+    }
+
+    /// Which of the owner and the pipeline key `bytes` holds, by name.
+    pub fn keys_in(&self, bytes: &[u8]) -> Vec<&'static str> {
+        [
             ("owner key", &self.owner_token),
             ("pipeline key", &self.pipeline_token),
-        ];
-        let mut found = Vec::new();
-        for (place, bytes) in &places {
-            for (name, key) in keys {
-                if bytes.windows(key.len()).any(|w| w == key.as_bytes()) {
-                    found.push(format!("{name} in {place}"));
-                }
-            }
-        }
-        Ok(found)
+        ]
+        .into_iter()
+        .filter(|(_, key)| bytes.windows(key.len()).any(|w| w == key.as_bytes()))
+        .map(|(name, _)| name)
+        .collect()
     }
 
     /// `terraform apply` of the plan [`Self::save_plan`] saved; ephemeral variables are given again, as
     /// Terraform requires.
-    pub fn apply_saved_plan(&self) -> Result<String> {
+    pub async fn apply_saved_plan(&self) -> Result<String> {
         self.run_terraform(&["apply", "-no-color", SAVED_PLAN])
+            .await
     }
 
     /// `terraform destroy` of the example.
-    pub fn destroy(&self) -> Result<String> {
+    pub async fn destroy(&self) -> Result<String> {
         self.run_terraform(&["destroy", "-auto-approve", "-no-color"])
+            .await
     }
 
     /// What the schedule points at, read back from AWS: the function, its environment and package hash,
@@ -309,10 +400,6 @@ impl Quickstart {
         Ok(package.sha256().to_owned())
     }
 
-    fn bootstrap(&self) -> PathBuf {
-        self.dist.join(BOOTSTRAP_FILE_NAME)
-    }
-
     /// One scheduled invocation: the dist folder's `bootstrap` (checked by [`Self::deployed`] to be the
     /// deployed package) started as Lambda starts it, with the function's environment, under a runtime API
     /// emulator, invoked with the schedule's input. Returns the runner's summary.
@@ -362,8 +449,9 @@ impl Quickstart {
 
     /// `tinesaudit-runner verify` over `from..to` with the pipeline's key: S3 against Tines, run by the
     /// shipped runner (a subcommand makes the bootstrap an ordinary command line).
-    pub fn verify(&self, from: jiff::Timestamp, to: jiff::Timestamp) -> Result<Value> {
-        let output = Command::new(self.bootstrap())
+    pub async fn verify(&self, from: jiff::Timestamp, to: jiff::Timestamp) -> Result<Value> {
+        let mut command = tokio::process::Command::new(self.bootstrap());
+        command
             .args([
                 "verify",
                 "--from",
@@ -371,17 +459,11 @@ impl Quickstart {
                 "--to",
                 &to.to_string(),
             ])
-            .env_clear()
-            .env("S3_BUCKET", BUCKET)
-            .env("TINES_BASE_URL", self.tines.base_url())
-            .env("TINES_API_KEY", &self.pipeline_token)
-            .env("S3_FORCE_PATH_STYLE", "true")
-            .env("AWS_ENDPOINT_URL", self.s3.endpoint_url())
-            .env("AWS_ACCESS_KEY_ID", self.s3.access_key())
-            .env("AWS_SECRET_ACCESS_KEY", self.s3.secret_key())
-            .env("AWS_REGION", self.s3.region())
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .output()?;
+            .env_clear();
+        for var in self.verify_env() {
+            command.env(var.name, var.value);
+        }
+        let output = command.output().await?;
         serde_json::from_slice(output.stdout.trim_ascii()).with_context(|| {
             format!(
                 "verify printed no report: {}",
@@ -408,15 +490,56 @@ impl Quickstart {
 
     /// An object's bytes.
     pub async fn object(&self, key: &str) -> Result<Vec<u8>> {
+        self.get_object(BUCKET, key).await
+    }
+
+    async fn get_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>> {
         let body = self
             .s3
             .client()
             .get_object()
-            .bucket(BUCKET)
+            .bucket(bucket)
             .key(key)
             .send()
             .await?;
         Ok(body.body.collect().await?.into_bytes().to_vec())
+    }
+
+    /// Sets the tenant permissions of the pipeline key's service account as an admin would in the
+    /// Tines UI, behind Terraform's back.
+    pub async fn set_pipeline_permissions_in_ui(&self, permissions: &[&str]) -> Result<()> {
+        sim_send(
+            &self.http,
+            &self.tines,
+            reqwest::Method::PATCH,
+            &format!("/_sim/users/{}", self.pipeline_user_id),
+            json!({ "tenant_permissions": permissions }),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// The pipeline key's service account as the admin API shows it, read with the owner key.
+    pub async fn pipeline_user(&self) -> Result<tines_client::User> {
+        let config = tines_client::Config::new(self.tines.base_url(), self.owner_token.as_str());
+        Ok(tines_client::Client::new(config)?
+            .get_user(self.pipeline_user_id)
+            .await?)
+    }
+
+    /// The job file the deployed function reads (`JOB_FILE`, an `s3://` URL), as JSON.
+    pub async fn job_file(&self, deployed: &Deployed) -> Result<Value> {
+        let url = deployed
+            .environment
+            .get("JOB_FILE")
+            .context("the function has no JOB_FILE")?;
+        let (bucket, key) = url
+            .strip_prefix("s3://")
+            .and_then(|rest| rest.split_once('/'))
+            .with_context(|| format!("JOB_FILE {url} is not s3://BUCKET/KEY"))?;
+        Ok(serde_json::from_slice(
+            &self.get_object(bucket, key).await?,
+        )?)
     }
 
     /// Every audit-log id the tenant holds, from the simulator's control API.
@@ -433,6 +556,32 @@ impl Quickstart {
             .as_array()
             .map(|ids| ids.iter().filter_map(Value::as_u64).collect())
             .unwrap_or_default())
+    }
+}
+
+/// An environment variable of a command the demo runs, which a user may run again by hand.
+pub struct EnvVar {
+    pub name: &'static str,
+    pub value: String,
+    /// A key or credential: never printed.
+    pub secret: bool,
+}
+
+impl EnvVar {
+    fn plain(name: &'static str, value: impl Into<String>) -> EnvVar {
+        EnvVar {
+            name,
+            value: value.into(),
+            secret: false,
+        }
+    }
+
+    fn secret(name: &'static str, value: impl Into<String>) -> EnvVar {
+        EnvVar {
+            name,
+            value: value.into(),
+            secret: true,
+        }
     }
 }
 

@@ -1,120 +1,122 @@
-//! The main job end to end, on embedded defaults: `cargo xtask demo` runs this.
-//!
-//! 1. A Tines tenant (the simulator) with 25,000 audit records from the last six hours, many sharing a
-//!    second, and new records arriving all the time; the pipeline's service key, with no permission yet.
-//! 2. S3 (SeaweedFS) with an empty bucket, and the rest of AWS (moto) on loopback.
-//! 3. `terraform apply` of `examples/quickstart`: the key into Secrets Manager, AUDIT_LOG_READ for its
-//!    service account, the job file, and the runner deployed as a Lambda function with an hourly
-//!    EventBridge schedule; then a second plan, which must be empty.
-//! 4. What the schedule would run: the deployed function's package (checked against the bootstrap beside
-//!    the provider) and environment, invoked with the schedule's input under a Lambda runtime emulator.
-//! 5. `tinesaudit-runner verify`: every record in S3 exactly once. Then what landed.
+//! The main job end to end, on embedded defaults: `cargo xtask demo` runs this (the story is in
+//! `tinesaudit_e2e::story`). With `--keep`, the simulated tenant, S3 and moto stay up afterwards, with
+//! the commands to look at them, until Ctrl-C.
 
-use anyhow::{Result, bail};
-use tinesaudit_e2e::quickstart::{BUCKET, Quickstart};
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use tinesaudit_e2e::quickstart::{EnvVar, Quickstart};
+use tinesaudit_e2e::story::{Narrator, Story, Told, UNMANAGED, tell};
+
+/// The case the reference Lambda gets wrong: more records than the newest 10,000 it keeps.
+const DEMO: Story = Story {
+    records: 25_000,
+    arrivals_per_second: 5,
+    later_runs: 2,
+    between_runs: Duration::from_secs(10),
+};
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let started = jiff::Timestamp::now();
-    println!("==> a simulated Tines tenant, S3 (SeaweedFS) and AWS (moto) on loopback");
-    let quickstart = Quickstart::start(25_000, 5).await?;
-    println!(
-        "    tenant {}: 25,000 records from the last six hours, 5 more arriving every second",
-        quickstart.tenant_url()
-    );
-    println!("    S3 {} bucket {BUCKET}", quickstart.s3.endpoint_url());
-    println!("    AWS {}", quickstart.aws.endpoint_url());
-
-    println!(
-        "==> terraform apply examples/quickstart (Terraform {})",
-        quickstart.terraform_version()
-    );
-    let applied = quickstart.apply()?;
-    for line in applied
-        .lines()
-        .filter(|line| line.contains("Creation complete") || line.starts_with("Apply complete"))
-    {
-        println!("    {line}");
-    }
-    let (empty, plan) = quickstart.plan_is_empty()?;
-    if !empty {
-        bail!("the plan after apply is not empty:\n{plan}");
-    }
-    println!("    a second plan: no changes");
-
-    println!("==> what the schedule runs, read back from AWS");
-    let deployed = quickstart.deployed().await?;
-    println!(
-        "    schedule {} ({}), input {}",
-        deployed.schedule_expression,
-        if deployed.schedule_enabled {
-            "enabled"
-        } else {
-            "disabled"
-        },
-        deployed.input
-    );
-    println!(
-        "    function {}: {} / {}, timeout {} s, package sha256 {}",
-        deployed.function_arn,
-        deployed.runtime,
-        deployed.handler,
-        deployed.timeout_seconds,
-        deployed.code_sha256
-    );
-    for (name, value) in &deployed.environment {
-        println!("      {name}={value}");
-    }
-
-    println!("==> invoking it as the schedule would, until caught up");
-    for invocation in 1..=5 {
-        let summary = quickstart.scheduled_run(&deployed).await?;
-        println!(
-            "    invocation {invocation}: {} — {} records in {} objects from {} pages, {} s behind",
-            summary["outcome"],
-            summary["records"],
-            summary["objects"],
-            summary["pages"],
-            summary["lag_seconds"]
-        );
-        if summary["outcome"] == "completed" {
-            break;
-        }
-    }
-
-    println!("==> tinesaudit-runner verify: S3 against Tines, for the window synced");
-    let report = quickstart.verify(
-        started - jiff::SignedDuration::from_hours(8),
-        jiff::Timestamp::now() - jiff::SignedDuration::from_secs(120),
-    )?;
-    println!(
-        "    {} records in Tines, {} in S3, {} missing, {} duplicated",
-        report["tines_records"],
-        report["s3_records"],
-        report["missing"].as_array().map_or(0, Vec::len),
-        report["duplicated"].as_array().map_or(0, Vec::len)
-    );
-
-    println!("==> what landed in s3://{BUCKET}/");
-    let objects = quickstart.objects().await?;
-    for (key, size) in &objects {
-        println!("    {size:>9} bytes  {key}");
-    }
-    if let Some((key, _)) = objects.iter().find(|(key, _)| key.ends_with(".ndjson")) {
-        println!("==> the first two lines of {key}");
-        for line in String::from_utf8_lossy(&quickstart.object(key).await?)
-            .lines()
-            .take(2)
-        {
-            println!("    {line}");
-        }
-    }
-    if report["missing"].as_array().is_none_or(|m| !m.is_empty())
-        || report["duplicated"]
-            .as_array()
-            .is_none_or(|d| !d.is_empty())
-    {
-        bail!("verify found differences");
+    let keep = match std::env::args().skip(1).collect::<Vec<_>>().as_slice() {
+        [] => false,
+        [flag] if flag == "--keep" => true,
+        other => bail!("unknown arguments {other:?}; the demo takes only --keep"),
+    };
+    let mut narrator = Narrator::new(demo_started());
+    let Told {
+        quickstart,
+        verified: (from, to),
+        ..
+    } = tell(&DEMO, &mut narrator).await?;
+    if keep {
+        print_keep(&quickstart, from, to)?;
+        tokio::signal::ctrl_c().await?;
+        println!("stopping the simulated tenant, S3 and moto");
     }
     Ok(())
+}
+
+/// When `cargo xtask demo` started, before its builds (it says so in `TINESAUDIT_DEMO_STARTED`, in
+/// milliseconds since the epoch), else now.
+fn demo_started() -> Instant {
+    let since_epoch = |at: SystemTime| at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let before = std::env::var("TINESAUDIT_DEMO_STARTED")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map(Duration::from_millis)
+        .map(|started| since_epoch(SystemTime::now()).saturating_sub(started))
+        .unwrap_or_default();
+    Instant::now()
+        .checked_sub(before)
+        .unwrap_or_else(Instant::now)
+}
+
+/// The commands to look at what the demo left running. The keys and credentials go into a file
+/// only its owner can read, which the commands source, so that none of them is printed.
+fn print_keep(quickstart: &Quickstart, from: jiff::Timestamp, to: jiff::Timestamp) -> Result<()> {
+    let folder = quickstart.workdir();
+    let secrets_file = folder.join("secrets.env");
+    let terraform_env = quickstart.terraform_env();
+    let verify_env = quickstart.verify_env();
+    let mut secrets = std::collections::BTreeMap::new();
+    for var in terraform_env.iter().chain(&verify_env).filter(|v| v.secret) {
+        secrets.insert(var.name, shell_quoted(&var.value));
+    }
+    let secrets: String = secrets
+        .iter()
+        .map(|(name, value)| format!("export {name}={value}\n"))
+        .collect();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&secrets_file)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, secrets.as_bytes()))
+        .with_context(|| format!("could not write {}", secrets_file.display()))?;
+    let plain = |env: &[EnvVar]| -> Vec<String> {
+        env.iter()
+            .filter(|var| !var.secret)
+            .map(|var| format!("{}={}", var.name, shell_quoted(&var.value)))
+            .collect()
+    };
+
+    println!("==> the simulated tenant, S3 and moto keep running until Ctrl-C; in another shell:");
+    println!("  cd {}", folder.display());
+    println!(
+        "  . ./secrets.env   # the simulated tenant's keys and the local AWS credentials, kept out of this output"
+    );
+    println!(
+        "  export TF_CLI_CONFIG_FILE={}",
+        quickstart.cli_config().display()
+    );
+    for assignment in plain(&terraform_env) {
+        println!("  export {assignment}");
+    }
+    println!(
+        "  {} plan   # Tines and AWS read back: no changes",
+        quickstart.terraform_path().display()
+    );
+    println!(
+        "  # tinesaudit-runner verify over the demo's window (the Lambda bootstrap is the runner):"
+    );
+    println!(
+        "  {} {} verify --from {from} --to {to}",
+        plain(&verify_env).join(" "),
+        quickstart.bootstrap().display()
+    );
+    println!("  # revoke the grant as an admin in the Tines UI would, then plan again:");
+    println!(
+        "  curl -X PATCH {}/_sim/users/{} -H 'content-type: application/json' -d '{{\"tenant_permissions\": [\"{UNMANAGED}\"]}}'",
+        quickstart.tenant_url(),
+        quickstart.pipeline_user_id()
+    );
+    Ok(())
+}
+
+/// `value` quoted for a POSIX shell.
+fn shell_quoted(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
 }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::{Value, json};
-use tinesaudit_e2e::quickstart::sim_post;
+use tinesaudit_e2e::quickstart::sim_send;
 use tinesaudit_testkit::{ScratchDir, TerraformCli, Tools};
 
 const COUNT: usize = 50;
@@ -212,7 +212,9 @@ async fn main() -> Result<()> {
     })
     .await?;
     let http = reqwest::Client::new();
-    let control = async |path: &str, body: Value| sim_post(&http, &tines, path, body).await;
+    let control = async |path: &str, body: Value| {
+        sim_send(&http, &tines, reqwest::Method::POST, path, body).await
+    };
     let owner = control(
         "/_sim/keys",
         json!({"kind": "tenant_owner", "name": "platform-admin"}),

@@ -9,19 +9,16 @@ use crate::{bundle, cmd, tools};
 
 pub fn plan(repo: &Path, args: &[&str]) -> Result<()> {
     let tools_dir = tools::install(repo)?;
-    let mut build = crate::cargo(repo);
-    build.args(["build", "--release", "-p", "terraform-provider-tinesaudit"]);
-    println!(
-        "==> building the release provider: {}",
-        cmd::describe(&build)
-    );
-    cmd::run(&mut build).context("building the release provider failed")?;
-    let provider = bundle::target_dir(repo).join("release");
+    let provider = bundle::build_provider(repo, bundle::Provider::Release)?;
+    let provider = provider.parent().context("the provider has no folder")?;
     let mut bench = crate::cargo(repo);
     bench
+        // Release, for the simulated tenant inside it: a debug build's answers would be part of what
+        // the plans are measured to wait for.
         .args([
             "run",
             "--quiet",
+            "--release",
             "-p",
             "tinesaudit-e2e",
             "--example",

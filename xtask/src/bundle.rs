@@ -4,7 +4,9 @@
 //! (this machine's, most likely) may not start there. cargo-zigbuild links against the glibc
 //! named in its target (`x86_64-unknown-linux-gnu.2.34`) with the Zig toolchain, both from the
 //! tools' venv. The provider looks for the bootstrap next to its own executable, so both are
-//! copied into `<target dir>/dist/`. Cargo's own incremental builds keep a repeat run cheap.
+//! copied into one folder: `<target dir>/dist/` with the tests' debug provider,
+//! `<target dir>/dist-release/` with the release provider (`--release`, what the demo deploys).
+//! Cargo's own incremental builds keep a repeat run cheap.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -24,14 +26,39 @@ const RUNNER: &str = "tinesaudit-runner";
 const BOOTSTRAP: &str = "tinesaudit-runner-bootstrap";
 const PROVIDER: &str = "terraform-provider-tinesaudit";
 
-pub fn run(repo: &Path) -> Result<()> {
-    let tools_dir = tools::install(repo)?;
-    build(repo, &tools_dir).map(drop)
+/// Which build of the provider goes beside the bootstrap.
+#[derive(Clone, Copy)]
+pub enum Provider {
+    /// The tests' (dev) profile, into `dist/`: the test suite builds it anyway.
+    Debug,
+    /// The release profile, into `dist-release/`: what users install and the demo deploys.
+    Release,
 }
 
-/// Builds the bootstrap and the provider, copies both into `dist/`, prints them and returns the
-/// bootstrap's path.
-pub fn build(repo: &Path, tools_dir: &Path) -> Result<PathBuf> {
+impl Provider {
+    fn profile_dir(self) -> &'static str {
+        match self {
+            Provider::Debug => "debug",
+            Provider::Release => "release",
+        }
+    }
+
+    fn dist_dir(self) -> &'static str {
+        match self {
+            Provider::Debug => "dist",
+            Provider::Release => "dist-release",
+        }
+    }
+}
+
+pub fn run(repo: &Path, provider: Provider) -> Result<()> {
+    let tools_dir = tools::install(repo)?;
+    build(repo, &tools_dir, provider).map(drop)
+}
+
+/// Builds the bootstrap and the provider, copies both into the provider's dist folder, prints them
+/// and returns the bootstrap's path.
+pub fn build(repo: &Path, tools_dir: &Path, provider: Provider) -> Result<PathBuf> {
     let target_dir = target_dir(repo);
     let venv_bin = tools_dir.join("venv/bin");
     let mut runner = Command::new(venv_bin.join("cargo-zigbuild"));
@@ -43,38 +70,45 @@ pub fn build(repo: &Path, tools_dir: &Path) -> Result<PathBuf> {
         // venv's Python makes it the pinned Zig whatever else is installed.
         .env("CARGO_ZIGBUILD_PYTHON_PATH", venv_bin.join("python"));
     println!("building the Lambda bootstrap: {}", cmd::describe(&runner));
-    cmd::run(&mut runner).context("building the runner's Lambda bootstrap failed")?;
+    cmd::run_building(&mut runner, "building the Lambda bootstrap")
+        .context("building the runner's Lambda bootstrap failed")?;
+    let built_provider = build_provider(repo, provider)?;
 
-    // The provider in the tests' (dev) profile. Not their artifact, though: their build adds the
-    // dev-dependencies' features (tokio's `test-util`), so the tokio-based crates build twice.
-    let mut provider = crate::cargo(repo);
-    provider.args(["build", "-p", PROVIDER]);
-    println!("building the provider: {}", cmd::describe(&provider));
-    cmd::run(&mut provider).context("building the provider failed")?;
-
-    let dist = target_dir.join("dist");
+    let dist = target_dir.join(provider.dist_dir());
     fs::create_dir_all(&dist).with_context(|| format!("could not create {}", dist.display()))?;
     let copies = [
         (
             target_dir.join(TARGET).join(PROFILE).join(RUNNER),
             BOOTSTRAP,
         ),
-        (target_dir.join("debug").join(PROVIDER), PROVIDER),
+        (built_provider, PROVIDER),
     ];
-    println!("dist:");
+    println!("{}:", dist.display());
     for (built, name) in copies {
         let shipped = dist.join(name);
         copy(&built, &shipped)?;
         let size = fs::metadata(&shipped)
             .with_context(|| format!("could not read {}", shipped.display()))?
             .len();
-        println!(
-            "  {}  {:.1} MiB",
-            shipped.display(),
-            size as f64 / 1_048_576.0
-        );
+        println!("  {name}  {:.1} MiB", size as f64 / 1_048_576.0);
     }
     Ok(dist.join(BOOTSTRAP))
+}
+
+/// Builds the provider and returns its executable's path.
+///
+/// The debug build is in the tests' profile but not their artifact: their build adds the
+/// dev-dependencies' features (tokio's `test-util`), so the tokio-based crates build twice.
+pub fn build_provider(repo: &Path, provider: Provider) -> Result<PathBuf> {
+    let mut build = crate::cargo(repo);
+    build.args(["build", "-p", PROVIDER]);
+    if let Provider::Release = provider {
+        build.arg("--release");
+    }
+    let what = format!("building the {} provider", provider.profile_dir());
+    println!("{what}: {}", cmd::describe(&build));
+    cmd::run_building(&mut build, &what).with_context(|| format!("{what} failed"))?;
+    Ok(target_dir(repo).join(provider.profile_dir()).join(PROVIDER))
 }
 
 /// The target dir the nested cargo runs use: they start in the repository root, where a relative

@@ -16,9 +16,13 @@ use anyhow::{Result, bail};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  demo    the main job end to end: simulated Tines, local S3, the runner, and what landed
+  demo [--keep]
+          the main job end to end on a simulated tenant, local S3 and AWS: apply, drift repaired,
+          scheduled runs, verify; --keep leaves it all running, with commands to try, until Ctrl-C
   tools   install the test tools into .tools/ (idempotent; offline after the first run)
-  bundle  build the runner as a Lambda bootstrap (glibc 2.34) and the provider into <target>/dist/
+  bundle [--release]
+          build the runner as a Lambda bootstrap (glibc 2.34) and the provider beside it, into
+          <target>/dist/ (the tests' debug provider) or <target>/dist-release/ (release)
   test    install the tools, then check formatting and lints, bundle, and run every test
   bench plan [--baseline-provider DIR] [--runs N]
           plans and an apply of 50 tinesaudit objects against 50 of Terraform's own, on the newest
@@ -49,9 +53,10 @@ fn run() -> Result<()> {
         .as_slice()
     {
         ["tools"] => tools::install(&repo).map(drop),
-        ["bundle"] => bundle::run(&repo),
+        ["bundle"] => bundle::run(&repo, bundle::Provider::Debug),
+        ["bundle", "--release"] => bundle::run(&repo, bundle::Provider::Release),
         ["test"] => test::run(&repo),
-        ["demo"] => demo::run(&repo),
+        ["demo", rest @ ..] => demo::run(&repo, rest),
         ["bench", "plan", rest @ ..] => bench::plan(&repo, rest),
         ["help" | "-h" | "--help"] => {
             println!("{USAGE}");

@@ -5,7 +5,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use crate::{bundle, cmd, tools};
+use crate::bundle::{self, Provider};
+use crate::{cmd, tools};
 
 pub fn run(repo: &Path) -> Result<()> {
     let tools_dir = tools::install(repo)?;
@@ -24,7 +25,7 @@ pub fn run(repo: &Path) -> Result<()> {
         ]),
     )?;
     println!("==> bundle");
-    let bootstrap = bundle::build(repo, &tools_dir)?;
+    let bootstrap = bundle::build(repo, &tools_dir, Provider::Debug)?;
 
     let mut tests = cargo();
     if cmd::succeeds(cargo().args(["nextest", "--version"])) {

@@ -64,6 +64,8 @@ pub fn install(repo: &Path) -> Result<PathBuf> {
     fs::create_dir_all(&layout.root)
         .with_context(|| format!("could not create {}", layout.root.display()))?;
 
+    // The first run downloads and installs for minutes, pip quietly.
+    let _ticker = cmd::Ticker::start("the tools", true);
     python::install(&layout)?;
     terraform::install_1_0_3(&layout)?;
     terraform::install_1_15_shim(&layout)?;
