@@ -6,6 +6,7 @@
 //! waits until the function is ready again.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use aws_sdk_lambda::Client;
@@ -212,18 +213,38 @@ impl Functions {
 
     /// Replaces the code (and the architecture, which only changes with the code).
     pub async fn update_code(&self, name: &str, zip: &[u8]) -> Result<FunctionInfo, AwsError> {
-        self.wait_until_ready(name).await?;
-        call(
-            &self.stop,
-            self.client
-                .update_function_code()
-                .function_name(name)
-                .architectures(Architecture::from(ARCHITECTURE))
-                .zip_file(Blob::new(zip))
-                .send(),
-        )
+        self.when_ready(name, || {
+            call(
+                &self.stop,
+                self.client
+                    .update_function_code()
+                    .function_name(name)
+                    .architectures(Architecture::from(ARCHITECTURE))
+                    .zip_file(Blob::new(zip))
+                    .send(),
+            )
+        })
         .await?;
         self.wait_until_ready(name).await
+    }
+
+    /// Sends `update` once the function is ready. Someone else's change can begin between that
+    /// wait and the call (a console edit, another pipeline's apply): Lambda then answers 409
+    /// `ResourceConflictException`, and the update waits for that change and goes again.
+    async fn when_ready<T, F, Fut>(&self, name: &str, mut update: F) -> Result<T, AwsError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
+        let started = Instant::now();
+        loop {
+            self.wait_until_ready(name).await?;
+            match update().await {
+                Err(e)
+                    if e.is("ResourceConflictException") && started.elapsed() < READY_TIMEOUT => {}
+                result => return result,
+            }
+        }
     }
 
     /// Sets the configuration `spec` describes; with `new_role`, as [`create`](Self::create).
@@ -232,23 +253,24 @@ impl Functions {
         spec: &FunctionSpec<'_>,
         new_role: bool,
     ) -> Result<FunctionInfo, AwsError> {
-        self.wait_until_ready(spec.name).await?;
-        while_role_is_new(&self.stop, new_role, role_not_assumable, || async {
-            call(
-                &self.stop,
-                self.client
-                    .update_function_configuration()
-                    .function_name(spec.name)
-                    .description(spec.description)
-                    .runtime(Runtime::from(RUNTIME))
-                    .handler(HANDLER)
-                    .role(spec.role_arn)
-                    .timeout(seconds(spec.timeout_seconds))
-                    .memory_size(seconds(spec.memory_mb))
-                    .environment(environment(spec.environment))
-                    .send(),
-            )
-            .await
+        self.when_ready(spec.name, || {
+            while_role_is_new(&self.stop, new_role, role_not_assumable, || async {
+                call(
+                    &self.stop,
+                    self.client
+                        .update_function_configuration()
+                        .function_name(spec.name)
+                        .description(spec.description)
+                        .runtime(Runtime::from(RUNTIME))
+                        .handler(HANDLER)
+                        .role(spec.role_arn)
+                        .timeout(seconds(spec.timeout_seconds))
+                        .memory_size(seconds(spec.memory_mb))
+                        .environment(environment(spec.environment))
+                        .send(),
+                )
+                .await
+            })
         })
         .await?;
         self.wait_until_ready(spec.name).await

@@ -24,7 +24,8 @@
 //!   UpdateFunctionConfiguration ([`AwsFault::UpdateInProgress`]), for `function_settling`: the
 //!   answers to those calls, GetFunction and GetFunctionConfiguration say so. Meanwhile another
 //!   code or configuration update is refused with 409 `ResourceConflictException`
-//!   ([`AwsFault::UpdateConflict`]) and not forwarded.
+//!   ([`AwsFault::UpdateConflict`]) and not forwarded; so are the first `racing_updates` updates of
+//!   a function that looks ready, as when someone else's change began after the caller looked.
 //!
 //! Each request is recognised by its service (the SigV4 credential scope) and operation (the Query
 //! protocol's `Action`, the JSON protocol's `X-Amz-Target`, or the REST method and path) and
@@ -56,6 +57,9 @@ pub struct AwsFaults {
     pub role_propagation: Duration,
     /// How long a function stays Pending after its creation, or InProgress after an update.
     pub function_settling: Duration,
+    /// How many Lambda code or configuration updates meet someone else's update, begun after the
+    /// caller last saw the function ready: answered 409 although nothing here was settling.
+    pub racing_updates: u32,
 }
 
 /// A kind of fault the proxy gives.
@@ -170,6 +174,8 @@ struct State {
     new_roles: HashMap<String, Instant>,
     /// Functions being created or updated, by name.
     settling: HashMap<String, Settling>,
+    /// Updates still to meet a racing update (`AwsFaults::racing_updates`).
+    races_left: u32,
     counts: AwsCounts,
 }
 
@@ -207,6 +213,7 @@ impl Shaper {
     pub(crate) fn new(faults: AwsFaults) -> Shaper {
         let state = State {
             rng: fastrand::Rng::with_seed(faults.seed),
+            races_left: faults.racing_updates,
             new_roles: HashMap::new(),
             settling: HashMap::new(),
             counts: AwsCounts::default(),
@@ -333,22 +340,27 @@ struct Refusal {
 }
 
 /// Lambda's refusal of a code or configuration update of a function still settling.
-fn update_conflict(state: &State, recognised: &Recognised, now: Instant) -> Option<Refusal> {
+fn update_conflict(state: &mut State, recognised: &Recognised, now: Instant) -> Option<Refusal> {
     let call = &recognised.call;
     let updates = ["UpdateFunctionCode", "UpdateFunctionConfiguration"];
     if call.service != "lambda" || !updates.contains(&call.operation.as_str()) {
         return None;
     }
-    let settling = state.settling(recognised.resource.as_deref()?, now)?;
+    let function = recognised.resource.as_deref()?;
     let message = "The operation cannot be performed at this time.";
-    let message = match settling.fault {
-        AwsFault::FunctionPending => {
+    let message = match state.settling(function, now) {
+        Some(settling) if settling.fault == AwsFault::FunctionPending => {
             format!("{message} The function is currently in the following state: Pending")
         }
-        _ => format!(
+        Some(settling) => format!(
             "{message} An update is in progress for resource: {}",
             settling.arn
         ),
+        None if state.races_left > 0 => {
+            state.races_left -= 1;
+            format!("{message} An update is in progress for resource: {function}")
+        }
+        None => return None,
     };
     Some(Refusal {
         fault: AwsFault::UpdateConflict,
