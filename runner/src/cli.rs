@@ -87,8 +87,8 @@ Each run prints one JSON summary line on stdout; a failed run also prints its re
 #[derive(Args)]
 struct RunFlags {
     /// Seconds from start after which the run starts no request, waits for no retry and ends
-    /// `partial` with what it wrote checkpointed; set it a few seconds below the hard limit,
-    /// which must leave time for the last checkpoint write [default: no limit]
+    /// `partial` with what it wrote checkpointed; set it at least 5 s below the hard limit, which
+    /// must leave time for the last writes and their S3 retries [default: no limit]
     #[arg(long, env = "RUN_DEADLINE_SECONDS", value_parser = parse_seconds)]
     deadline_seconds: Option<Limit>,
 }
@@ -289,13 +289,14 @@ pub fn finish(command: &str, summary: &Summary) -> ExitCode {
 }
 
 /// The AWS configuration every client of the runner is built from. S3 answers `SlowDown` or 503
-/// when a prefix is busy; the SDK sends such requests again after a backoff, kept short (at most
-/// 2 s, 4 retries) so that a run's last writes still fit in the margin it keeps before its
-/// deadline (Lambda's, or `RUN_DEADLINE_SECONDS`). The summary counts these retries.
+/// when a prefix is busy; the SDK sends such requests again after a backoff. The waits are kept
+/// within the run's deadline: 4 retries at most 1 s apart wait 4 s at worst, inside the margin a
+/// run keeps before its hard limit for its last writes (Lambda's up to 5 s, or what
+/// `RUN_DEADLINE_SECONDS` leaves). The summary counts these retries.
 pub(crate) async fn aws_config() -> aws_config::SdkConfig {
     let retry = RetryConfig::standard()
         .with_max_attempts(5)
-        .with_max_backoff(Duration::from_secs(2));
+        .with_max_backoff(Duration::from_secs(1));
     aws_config::defaults(BehaviorVersion::latest())
         .retry_config(retry)
         .load()
