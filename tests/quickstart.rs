@@ -125,7 +125,7 @@ impl Quickstart {
         let s3 = tokio::task::spawn_blocking(S3Server::start);
         let aws = tokio::task::spawn_blocking(AwsEmulator::start);
         let (s3, aws) = (s3.await??, aws.await??);
-        s3.client().create_bucket().bucket(BUCKET).send().await?;
+        s3.create_bucket(BUCKET).await?;
 
         let workdir = ScratchDir::new("quickstart")?;
         let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart");

@@ -46,7 +46,7 @@ impl World {
         let aws = AwsEmulator::start()?;
         let s3_server = S3Server::start()?;
         let s3 = s3_server.client();
-        runtime.block_on(s3.create_bucket().bucket(BUCKET).send())?;
+        runtime.block_on(s3_server.create_bucket(BUCKET))?;
         let mut world = World {
             sim,
             runtime,

@@ -222,6 +222,22 @@ impl S3Server {
         SECRET_KEY
     }
 
+    /// Creates a bucket. The SDK retries a create whose answer did not come (SeaweedFS can answer
+    /// 5xx for a moment after it starts), and the retry then finds the bucket made by the first
+    /// attempt: that is success too.
+    pub async fn create_bucket(&self, name: &str) -> Result<()> {
+        match self.client().create_bucket().bucket(name).send().await {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_bucket_already_owned_by_you()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(anyhow::Error::new(e).context(format!("creating bucket {name}"))),
+        }
+    }
+
     /// An S3 client for this server with its credentials, path-style.
     pub fn client(&self) -> aws_sdk_s3::Client {
         let config = sdk_config(&self.endpoint_url, REGION, ACCESS_KEY, SECRET_KEY);

@@ -59,9 +59,7 @@ impl World {
         let proxy = tines
             .block_on(FaultProxy::start_aws(aws.endpoint_url(), faults))
             .expect("fault proxy");
-        tines
-            .block_on(s3.client().create_bucket().bucket(BUCKET).send())
-            .expect("bucket");
+        tines.block_on(s3.create_bucket(BUCKET)).expect("bucket");
         // Behind the hooks' backs, straight to moto: what a person does in the console.
         let direct = aws.sdk_config();
         Arc::new(World {

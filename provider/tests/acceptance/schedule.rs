@@ -59,9 +59,7 @@ impl Cloud {
         let s3 = S3Server::start().expect("SeaweedFS (run `cargo xtask tools`)");
         let moto = aws.sdk_config();
         let objects = s3.client();
-        runtime
-            .block_on(objects.create_bucket().bucket(BUCKET).send())
-            .expect("bucket");
+        runtime.block_on(s3.create_bucket(BUCKET)).expect("bucket");
         Arc::new(Cloud {
             lambda: aws_sdk_lambda::Client::new(&moto),
             scheduler: aws_sdk_scheduler::Client::new(&moto),

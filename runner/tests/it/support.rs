@@ -43,9 +43,8 @@ impl World {
             .unwrap()
             .expect("SeaweedFS starts (run `cargo xtask tools` first)");
         let s3 = s3_server.client();
-        s3.create_bucket()
-            .bucket(BUCKET)
-            .send()
+        s3_server
+            .create_bucket(BUCKET)
             .await
             .expect("bucket created");
         let http = reqwest::Client::new();
