@@ -172,28 +172,17 @@ impl Checkpoint {
             owner: owner.to_owned(),
             expires_at: now + lease_for,
         };
-        let (mut state, etag) = match read(&store, key, tenant).await? {
-            Some(existing) => existing,
-            None => {
-                let state = State {
-                    position: first_position(),
-                    lease: Some(lease.clone()),
-                    ..State::new(tenant, now)
-                };
-                if let Some(etag) = create(&store, key, &state).await? {
-                    return Ok(Acquired::Held(Box::new(Self::held(
-                        store, key, etag, state, owner, lease_for,
-                    ))));
-                }
-                // Another first run created it a moment ago, and holds its lease.
-                read(&store, key, tenant)
-                    .await?
-                    .ok_or_else(|| CheckpointError::LeaseLost {
-                        bucket: store.bucket().to_owned(),
-                        key: key.to_owned(),
-                    })?
-            }
+        let first = || State {
+            position: first_position(),
+            lease: Some(lease.clone()),
+            ..State::new(tenant, now)
         };
+        let (mut state, etag, created) = read_or_create(&store, key, tenant, first).await?;
+        if created {
+            return Ok(Acquired::Held(Box::new(Self::held(
+                store, key, etag, state, owner, lease_for,
+            ))));
+        }
         if let Some(held) = state
             .lease
             .as_ref()
@@ -217,24 +206,12 @@ impl Checkpoint {
         tenant: &str,
         start: Timestamp,
     ) -> Result<Position, CheckpointError> {
-        if let Some((state, _)) = read(store, key, tenant).await? {
-            return Ok(state.position);
-        }
-        let state = State {
+        let first = || State {
             position: Position::start_of(start),
             ..State::new(tenant, Timestamp::now())
         };
-        match create(store, key, &state).await? {
-            Some(_) => Ok(state.position),
-            // A first sync created it meanwhile; its start is the frontier.
-            None => match read(store, key, tenant).await? {
-                Some((state, _)) => Ok(state.position),
-                None => Err(CheckpointError::LeaseLost {
-                    bucket: store.bucket().to_owned(),
-                    key: key.to_owned(),
-                }),
-            },
-        }
+        let (state, _, _) = read_or_create(store, key, tenant, first).await?;
+        Ok(state.position)
     }
 
     fn held(
@@ -332,10 +309,11 @@ impl Checkpoint {
                 Ok(())
             }
             // Unchanged: the write did not land, and the lease is still ours to give back.
-            Ok(Some(current)) if current.etag == self.etag => {
-                Err(unconfirmed.map_or_else(|| self.lease_lost(), CheckpointError::Store))
-            }
-            Ok(_) => Err(self.lease_lost()),
+            Ok(Some(current)) if current.etag == self.etag => Err(unconfirmed.map_or_else(
+                || lease_lost(&self.store, &self.key),
+                CheckpointError::Store,
+            )),
+            Ok(_) => Err(lease_lost(&self.store, &self.key)),
             Err(read) => Err(CheckpointError::Unconfirmed {
                 bucket: self.store.bucket().to_owned(),
                 key: self.key.clone(),
@@ -343,12 +321,12 @@ impl Checkpoint {
             }),
         }
     }
+}
 
-    fn lease_lost(&self) -> CheckpointError {
-        CheckpointError::LeaseLost {
-            bucket: self.store.bucket().to_owned(),
-            key: self.key.clone(),
-        }
+fn lease_lost(store: &ObjectStore, key: &str) -> CheckpointError {
+    CheckpointError::LeaseLost {
+        bucket: store.bucket().to_owned(),
+        key: key.to_owned(),
     }
 }
 
@@ -404,6 +382,27 @@ async fn read(
     Ok(Some((state, current.etag)))
 }
 
+/// The state object of `tenant`, created as `first()` makes it when there is none: the state, its
+/// ETag, and whether this call created it. When another run creates it first, theirs is read.
+async fn read_or_create(
+    store: &ObjectStore,
+    key: &str,
+    tenant: &str,
+    first: impl FnOnce() -> State,
+) -> Result<(State, String, bool), CheckpointError> {
+    if let Some((state, etag)) = read(store, key, tenant).await? {
+        return Ok((state, etag, false));
+    }
+    let state = first();
+    if let Some(etag) = create(store, key, &state).await? {
+        return Ok((state, etag, true));
+    }
+    let (state, etag) = read(store, key, tenant)
+        .await?
+        .ok_or_else(|| lease_lost(store, key))?;
+    Ok((state, etag, false))
+}
+
 /// What to do about a state object this runner cannot read.
 fn advice(body: &[u8]) -> String {
     let since = serde_json::from_slice::<serde_json::Value>(body)
@@ -444,13 +443,7 @@ async fn create(
             Ok(Some(current.etag))
         }
         Some(_) => Ok(None),
-        None => Err(unconfirmed.map_or_else(
-            || CheckpointError::LeaseLost {
-                bucket: store.bucket().to_owned(),
-                key: key.to_owned(),
-            },
-            CheckpointError::Store,
-        )),
+        None => Err(unconfirmed.map_or_else(|| lease_lost(store, key), CheckpointError::Store)),
     }
 }
 

@@ -222,6 +222,19 @@ impl Engine {
                 end
             }
         };
+        // Read once per run, not per walk of the window: a walk read again after records
+        // changed under it starts at or after this position, and what this run writes itself
+        // is behind its own position.
+        let scope = match sync_frontier {
+            Some(sync) => {
+                let from = checkpoint.state().position.created_at;
+                Some(BackfillScope {
+                    already_in_s3: self.held_by_s3(from, end).await?,
+                    sync,
+                })
+            }
+            None => None,
+        };
         summary.window_after = Some(checkpoint.state().position.created_at);
         summary.window_before = Some(end);
 
@@ -231,7 +244,7 @@ impl Engine {
                 .walk(
                     &mut checkpoint,
                     end,
-                    sync_frontier.as_ref(),
+                    scope.as_ref(),
                     deadline,
                     progress,
                     summary,
@@ -290,15 +303,29 @@ impl Engine {
         wanted.min(frontier_end)
     }
 
+    /// The ids of the records created in `[from, end)` that S3 already holds.
+    async fn held_by_s3(&self, from: Timestamp, end: Timestamp) -> Result<BTreeSet<u64>, RunError> {
+        if from >= end {
+            return Ok(BTreeSet::new());
+        }
+        let window = ExplicitWindow { from, to: end };
+        Ok(
+            delivered::count_in_window(&self.store, &self.settings.prefix, window)
+                .await?
+                .into_keys()
+                .collect(),
+        )
+    }
+
     /// Walks `[checkpoint, end)`; `Ok(true)` when the whole window was delivered.
     ///
-    /// A backfill (given the sync's position) writes only what that position covers and S3
-    /// does not hold yet: what the sync delivered and was lost, or what lies before its start.
+    /// A backfill (given its scope) writes only what the sync's position covers and S3 does not
+    /// hold yet: what the sync delivered and was lost, or what lies before its start.
     async fn walk(
         &self,
         checkpoint: &mut Checkpoint,
         end: Timestamp,
-        sync_frontier: Option<&Position>,
+        backfill: Option<&BackfillScope>,
         deadline: Instant,
         progress: &mut dyn Progress,
         summary: &mut Summary,
@@ -308,21 +335,9 @@ impl Engine {
         if committed.created_at >= end {
             return Ok(true);
         }
-        let already_in_s3: BTreeSet<u64> = match sync_frontier {
-            Some(_) => {
-                let window = ExplicitWindow {
-                    from: committed.created_at,
-                    to: end,
-                };
-                delivered::count_in_window(&self.store, &settings.prefix, window)
-                    .await?
-                    .into_keys()
-                    .collect()
-            }
-            None => BTreeSet::new(),
-        };
         let sync_delivers =
-            |at: Timestamp, id: u64| sync_frontier.is_some_and(|sync| !sync.covers(at, id));
+            |at: Timestamp, id: u64| backfill.is_some_and(|b| !b.sync.covers(at, id));
+        let already_in_s3 = |id: u64| backfill.is_some_and(|b| b.already_in_s3.contains(&id));
         // Ask for the checkpoint's whole second again, whether Tines reads `after` as strict
         // or inclusive; what was already delivered is dropped below.
         let after = committed.created_at - SignedDuration::from_secs(1);
@@ -376,7 +391,7 @@ impl Engine {
                     continue;
                 }
                 fresh = true;
-                if already_in_s3.contains(&record.id()) {
+                if already_in_s3(record.id()) {
                     summary.records_already_in_s3 += 1;
                     position.pass(record.created_at(), record.id());
                     continue;
@@ -489,6 +504,13 @@ fn cut_by_deadline(error: &tines_client::Error, deadline: Instant, settings: &Se
     let policy = settings.retry_policy();
     let attempts_left = error.attempts() < policy.max_attempts;
     retryable && attempts_left && deadline - now < policy.deadline
+}
+
+/// What a backfill run leaves to others: the records the sync's position does not cover yet
+/// (the sync delivers them), and those S3 already holds.
+struct BackfillScope {
+    sync: Position,
+    already_in_s3: BTreeSet<u64>,
 }
 
 /// A backfill's state object, beside the sync's. There is one per job, so that its lease
