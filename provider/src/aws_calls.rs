@@ -271,31 +271,30 @@ fn advice(operation: Operation, code: &str, message: &str) -> Option<String> {
     }
     if code.starts_with("AccessDenied") || code == "UnauthorizedOperation" {
         // AWS names the action and resource: "... is not authorized to perform: ACTION on resource: ARN".
-        let missing = message
-            .split_once("perform: ")
-            .map(|(_, rest)| rest.split([' ', ',']).next().unwrap_or_default().to_owned())
-            .filter(|action| !action.is_empty())
-            .unwrap_or_else(|| operation.action());
-        let resource = message
-            .split_once("on resource: ")
-            .map(|(_, rest)| rest.split([' ', ',']).next().unwrap_or_default().to_owned())
-            .filter(|resource| !resource.is_empty());
-        return Some(match resource {
-            Some(resource) => format!(
-                "The credentials Terraform runs with need {missing} on {resource}: allow it in their IAM \
-                 policy (or the permission boundary or SCP that denies it)"
-            ),
-            None => format!(
-                "The credentials Terraform runs with need {missing}: allow it in their IAM policy (or the \
-                 permission boundary or SCP that denies it)"
-            ),
-        });
+        let action =
+            word_after(message, "perform: ").map_or_else(|| operation.action(), str::to_owned);
+        let needed = match word_after(message, "on resource: ") {
+            Some(resource) => format!("{action} on {resource}"),
+            None => action,
+        };
+        return Some(format!(
+            "The credentials Terraform runs with need {needed}: allow it in their IAM policy (or the \
+             permission boundary or SCP that denies it)"
+        ));
     }
     (code == "ResourceConflictException").then(|| {
         "Lambda was still applying an earlier change to the function (it finishes one update before it \
          takes the next): apply again once `aws lambda get-function` shows LastUpdateStatus Successful"
             .to_owned()
     })
+}
+
+/// The word that follows `marker` in `message`, up to a space or comma.
+fn word_after<'m>(message: &'m str, marker: &str) -> Option<&'m str> {
+    let (_, rest) = message.split_once(marker)?;
+    rest.split([' ', ','])
+        .next()
+        .filter(|word| !word.is_empty())
 }
 
 /// The AWS provider's default for its `max_retries`, which users run beside this provider.
