@@ -39,12 +39,12 @@ pub async fn call<T, E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let operation = Operation::of::<E>();
     tokio::select! {
         result = quiet(request) => result.map_err(AwsError::from_sdk),
         () = stop.stopped() => Err(AwsError::new(format!(
-            "{operation}: Terraform asked the provider to stop while AWS was answering or the call was \
-             waiting to be retried; run the apply again to finish"
+            "{}: Terraform asked the provider to stop while AWS was answering or the call was \
+             waiting to be retried; run the apply again to finish",
+            Operation::of::<E>()
         ))),
     }
 }
