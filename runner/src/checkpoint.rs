@@ -198,20 +198,21 @@ impl Checkpoint {
 
     /// Where the sync of `tenant` stands. What its position covers, the sync will never write
     /// again; everything else is the sync's to deliver, never a backfill's. When no sync has
-    /// run yet, its state is created at `start` (no lease, no window), so the first sync begins
-    /// exactly there and a backfill can end there without a gap or an overlap between them.
+    /// run yet, its state is created at `first` (no lease, no window), so the first sync begins
+    /// exactly there and a backfill can end there without a gap or an overlap between them
+    /// (`adopt-state` creates it where another tool stopped). Also says whether it was created.
     pub async fn sync_frontier(
         store: &ObjectStore,
         key: &str,
         tenant: &str,
-        start: Timestamp,
-    ) -> Result<Position, CheckpointError> {
+        first: Position,
+    ) -> Result<(Position, bool), CheckpointError> {
         let first = || State {
-            position: Position::start_of(start),
+            position: first,
             ..State::new(tenant, Timestamp::now())
         };
-        let (state, _, _) = read_or_create(store, key, tenant, first).await?;
-        Ok(state.position)
+        let (state, _, created) = read_or_create(store, key, tenant, first).await?;
+        Ok((state.position, created))
     }
 
     fn held(
@@ -411,8 +412,9 @@ fn advice(body: &[u8]) -> String {
     match since {
         Some(since) => format!(
             "It looks like the reference Lambda's state ({{\"since\": {since}}}), which this runner does not \
-             continue: give the runner a STATE_KEY of its own (the default is tines/state/audit.json) and set \
-             BACKFILL_FROM to that `since` time, so its first run starts where the Lambda stopped"
+             continue: give the runner a STATE_KEY of its own (the default is tines/state/audit.json) and run \
+             `tinesaudit-runner adopt-state --reference-state KEY` once, so its first run starts where the \
+             Lambda stopped"
         ),
         None => "Restore an earlier version of the object if the bucket keeps versions; otherwise delete it, \
                  and the next run starts from LOOKBACK_SECONDS or BACKFILL_FROM: `tinesaudit-runner verify` \

@@ -1,4 +1,4 @@
-//! The command line: `sync`, `backfill` and `verify`, their exit codes, and wiring settings
+//! The command line: `sync`, `backfill`, `verify` and `adopt-state`, their exit codes, and wiring settings
 //! into an [`Engine`].
 //!
 //! Exit codes:
@@ -71,6 +71,16 @@ enum Commands {
         /// End of the window (RFC 3339).
         #[arg(long, value_parser = parse_time)]
         to: Timestamp,
+        #[command(flatten)]
+        settings: SettingFlags,
+    },
+    /// Takes over from the vendor guide's reference Lambda (disable its schedule first): starts
+    /// the sync where that Lambda's `{"since": ...}` state stopped, counting the records of that
+    /// second already in S3, so the first sync fetches none twice and skips none.
+    AdoptState {
+        /// The reference Lambda's state object [default: PREFIX + state.json].
+        #[arg(long, value_name = "KEY")]
+        reference_state: Option<String>,
         #[command(flatten)]
         settings: SettingFlags,
     },
@@ -194,8 +204,16 @@ pub async fn main(args: Vec<OsString>) -> ExitCode {
             };
         }
     };
+    let mut adopt = None;
     let (flags, backfill, verify_window, limit) = match cli.command {
         Commands::Sync { run, settings } => (settings, None, None, run.limit()),
+        Commands::AdoptState {
+            reference_state,
+            settings,
+        } => {
+            adopt = Some(reference_state);
+            (settings, None, None, None)
+        }
         Commands::Backfill {
             from,
             to,
@@ -224,6 +242,9 @@ pub async fn main(args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(reference_state) = adopt {
+        return crate::adopt::run(&prepared, reference_state.as_deref()).await;
+    }
     let settle = prepared.settings.settle;
     let now = Timestamp::now();
     let checked = |requested: RequestedWindow| match requested.check(settle, now) {

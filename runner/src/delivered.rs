@@ -40,6 +40,13 @@ struct Page {
     audit_logs: Vec<Keys>,
 }
 
+/// The vendor guide's Lambda keeps its state (`{"since": ...}`) under the prefix it writes pages
+/// to; a bucket moved over from it (`adopt-state`) still has it there, holding no record.
+fn is_reference_state(text: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(text)
+        .is_ok_and(|object| object.len() == 1 && object.contains_key("since"))
+}
+
 /// How many times each record created inside `window` appears in the objects under `prefix`.
 ///
 /// An object is named after its first record, so objects whose first record is at or after
@@ -82,6 +89,9 @@ fn records_in(key: &str, body: &[u8]) -> Result<Vec<Keys>, String> {
         text.extend_from_slice(body);
     }
     if key.trim_end_matches(".gz").ends_with(".json") {
+        if is_reference_state(&text) {
+            return Ok(Vec::new());
+        }
         let page: Page =
             serde_json::from_slice(&text).map_err(|e| format!("not an audit-log page: {e}"))?;
         return Ok(page.audit_logs);

@@ -15,9 +15,11 @@
 //! - [`window`]: windows a person types, refused or clamped before any work.
 //! - [`pipeline`]: the stages wired together, one run at a time.
 //! - [`settings`]: flags, environment, event payload and job file, checked before any work.
+//! - [`adopt`]: `adopt-state`, the sync's start where the vendor guide's Lambda stopped.
 //! - [`cli`]: the command line; [`lambda`]: the same engine serving the Lambda runtime API;
 //!   [`progress`]: a backfill's progress bar or log lines.
 
+pub mod adopt;
 pub mod aws_error;
 pub mod checkpoint;
 pub mod cli;

@@ -208,9 +208,10 @@ impl Engine {
                     &self.store,
                     &settings.state_key,
                     &settings.tenant,
-                    self.sync_start(),
+                    Position::start_of(self.sync_start()),
                 )
-                .await?,
+                .await?
+                .0,
             ),
             None => None,
         };

@@ -6,6 +6,7 @@ mod guarantees;
 mod lambda;
 mod lost_answers;
 mod messages;
+mod migration;
 mod secrets;
 mod support;
 mod sync;

@@ -239,7 +239,7 @@ async fn an_unreadable_state_object_stops_the_run_instead_of_starting_over() {
     // The reference Lambda's state: the way over names its own `since` time.
     assert!(
         error.contains("reference Lambda's state")
-            && error.contains("set BACKFILL_FROM to that `since` time")
+            && error.contains("tinesaudit-runner adopt-state --reference-state KEY")
             && error.contains("2024-01-01T00:00:00Z"),
         "{error}"
     );
