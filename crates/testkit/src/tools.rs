@@ -90,8 +90,8 @@ impl Tools {
             .context("no Terraform CLI")
     }
 
-    /// A program from the tools' Python venv, such as `weed` or `moto_server`.
-    pub(crate) fn venv_bin(&self, name: &str) -> Result<PathBuf> {
+    /// A program from the tools' Python venv, such as `weed`, `moto_server` or `hadolint`.
+    pub fn venv_bin(&self, name: &str) -> Result<PathBuf> {
         self.file(&format!("venv/bin/{name}"))
     }
 

