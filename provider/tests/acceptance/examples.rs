@@ -1,15 +1,20 @@
 //! Every example in `examples/` passes `terraform validate` against the provider's real schema, on every CLI
 //! that has write-only attributes and ephemeral variables (1.11 and later), so the docs never show HCL
-//! that does not work.
+//! that does not work. `examples/production` too, which nothing applies: its S3 backend is left out of
+//! `init` (`-backend=false`), as a CI without the team's AWS credentials would.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tinesaudit_provider::{ADDRESS, TinesAuditProvider};
-use tinesaudit_testkit::{ScratchDir, Tools};
+use tinesaudit_testkit::{ScratchDir, TerraformCli, Tools};
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
 
 /// The example files, under names that keep them apart in one directory.
 fn example_files() -> Vec<(String, String)> {
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let examples = examples();
     let mut files = Vec::new();
     for kind in ["provider", "resources", "data-sources"] {
         let dir = examples.join(kind);
@@ -68,26 +73,16 @@ fn examples_validate_on_every_cli_from_1_11() {
                 ADDRESS,
             ))
             .unwrap();
-        for args in [
-            &["init", "-no-color", "-input=false"][..],
-            &["validate", "-no-color"],
-        ] {
-            let output = cli
-                .command("/dev/null")
-                .args(args)
-                .current_dir(scratch.path())
-                .env("TF_REATTACH_PROVIDERS", provider.reattach_json())
-                .output()
-                .unwrap();
-            assert!(
-                output.status.success(),
-                "Terraform {}: terraform {}:\n{}\n{}",
-                cli.version,
-                args[0],
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            );
+        let reattach = provider.reattach_json();
+        validate(cli, scratch.path(), &reattach, &[]);
+        let production = ScratchDir::new(&format!("production-{}", cli.version)).unwrap();
+        for entry in std::fs::read_dir(examples().join("production")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|ext| ext == "tf") {
+                std::fs::copy(&path, production.path().join(path.file_name().unwrap())).unwrap();
+            }
         }
+        validate(cli, production.path(), &reattach, &["-backend=false"]);
         runtime.block_on(provider.stop()).unwrap();
         validated += 1;
     }
@@ -95,4 +90,31 @@ fn examples_validate_on_every_cli_from_1_11() {
         validated > 0,
         "no Terraform CLI 1.11 or later to validate with"
     );
+}
+
+/// `terraform init` (with `init_args`) and `terraform validate` in `dir`, against the provider that
+/// `reattach` names.
+fn validate(cli: &TerraformCli, dir: &Path, reattach: &str, init_args: &[&str]) {
+    let init: Vec<&str> = ["init", "-no-color", "-input=false"]
+        .into_iter()
+        .chain(init_args.iter().copied())
+        .collect();
+    for args in [init.as_slice(), &["validate", "-no-color"]] {
+        let output = cli
+            .command("/dev/null")
+            .args(args)
+            .current_dir(dir)
+            .env("TF_REATTACH_PROVIDERS", reattach)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "Terraform {}: terraform {} in {}:\n{}\n{}",
+            cli.version,
+            args.join(" "),
+            dir.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }
