@@ -1,7 +1,7 @@
 //! Every example in `examples/` passes `terraform validate` against the provider's real schema, on every CLI
 //! that has write-only attributes and ephemeral variables (1.11 and later), so the docs never show HCL
-//! that does not work. `examples/production` too, which nothing applies: its S3 backend is left out of
-//! `init` (`-backend=false`), as a CI without the team's AWS credentials would.
+//! that does not work. `examples/production` and `examples/migration` too, which nothing applies: a
+//! backend is left out of `init` (`-backend=false`), as a CI without the team's AWS credentials would.
 
 use std::path::{Path, PathBuf};
 
@@ -75,14 +75,16 @@ fn examples_validate_on_every_cli_from_1_11() {
             .unwrap();
         let reattach = provider.reattach_json();
         validate(cli, scratch.path(), &reattach, &[]);
-        let production = ScratchDir::new(&format!("production-{}", cli.version)).unwrap();
-        for entry in std::fs::read_dir(examples().join("production")).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|ext| ext == "tf") {
-                std::fs::copy(&path, production.path().join(path.file_name().unwrap())).unwrap();
+        for folder in ["production", "migration"] {
+            let copy = ScratchDir::new(&format!("{folder}-{}", cli.version)).unwrap();
+            for entry in std::fs::read_dir(examples().join(folder)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|ext| ext == "tf") {
+                    std::fs::copy(&path, copy.path().join(path.file_name().unwrap())).unwrap();
+                }
             }
+            validate(cli, copy.path(), &reattach, &["-backend=false"]);
         }
-        validate(cli, production.path(), &reattach, &["-backend=false"]);
         runtime.block_on(provider.stop()).unwrap();
         validated += 1;
     }

@@ -1,7 +1,9 @@
 //! The reference in `provider/docs/`, generated from the schemas the provider serves and the examples in
 //! `examples/`, in the layout of the Terraform Registry (what tfplugindocs writes for Go providers), with
 //! what a schema cannot say from `provider/templates/<page>` (e.g. `templates/index.md`), placed after the
-//! page's example. The test fails when a committed page differs from what the schemas say now;
+//! page's example. Guides are `templates/guides/<name>.md` with the Registry's front matter, and each
+//! `{{ tffile "examples/PATH" }}` line replaced by that file, as tfplugindocs does: guides show examples that
+//! the acceptance tests validate. The test fails when a committed page differs from what the schemas say now;
 //! `TINESAUDIT_UPDATE_DOCS=1 cargo test -p terraform-provider-tinesaudit --test rpc docs` rewrites them.
 
 use std::fmt::Write as _;
@@ -208,6 +210,7 @@ async fn pages() -> Vec<(String, String)> {
         );
         pages.push((path, content));
     }
+    pages.extend(guides());
     for (name, schema) in schemas.data_source_schemas {
         let dir = format!("data-sources/{name}");
         let path = format!("data-sources/{}.md", short(&name));
@@ -222,6 +225,45 @@ async fn pages() -> Vec<(String, String)> {
         pages.push((path, content));
     }
     pages
+}
+
+/// Every guide: `guides/<name>.md` from `templates/guides/<name>.md`.
+fn guides() -> Vec<(String, String)> {
+    let dir = root().join("templates/guides");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".md"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let path = format!("guides/{name}");
+            let template = template(&path).unwrap();
+            let title = template
+                .lines()
+                .find_map(|line| line.strip_prefix("# "))
+                .unwrap_or_else(|| panic!("{path} has no `# ` title"));
+            let mut out = format!(
+                "---\npage_title: \"{title} - {TYPE_NAME}\"\nsubcategory: \"Guides\"\n---\n\n"
+            );
+            for line in template.lines() {
+                match line
+                    .strip_prefix("{{ tffile \"")
+                    .and_then(|rest| rest.strip_suffix("\" }}"))
+                {
+                    Some(file) => {
+                        let included = std::fs::read_to_string(root().join("..").join(file))
+                            .unwrap_or_else(|e| panic!("{path} includes {file}: {e}"));
+                        writeln!(out, "```terraform\n{}\n```", included.trim_end()).unwrap();
+                    }
+                    None => writeln!(out, "{line}").unwrap(),
+                }
+            }
+            (path, format!("{}\n", out.trim_end()))
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -253,6 +295,9 @@ async fn committed_docs_match_the_schemas() {
 #[tokio::test]
 async fn every_resource_and_data_source_has_an_example() {
     for (path, content) in pages().await {
+        if path.starts_with("guides/") {
+            continue;
+        }
         assert!(
             content.contains("## Example Usage"),
             "{path} has no example"
