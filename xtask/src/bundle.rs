@@ -16,15 +16,39 @@ use anyhow::{Context, Result};
 
 use crate::{cmd, tools};
 
-/// The triple cargo-zigbuild builds for, with the glibc version to link against as its suffix.
-const ZIG_TARGET: &str = "x86_64-unknown-linux-gnu.2.34";
-/// The same triple as cargo sees it, which names the output folder.
-const TARGET: &str = "x86_64-unknown-linux-gnu";
+/// The glibc of Lambda's `provided.al2023` runtime, which cargo-zigbuild links against when it
+/// is the suffix of the target triple.
+const LAMBDA_GLIBC: &str = "2.34";
 /// `[profile.lambda]` in the workspace Cargo.toml.
 const PROFILE: &str = "lambda";
-const RUNNER: &str = "tinesaudit-runner";
+pub const RUNNER: &str = "tinesaudit-runner";
 const BOOTSTRAP: &str = "tinesaudit-runner-bootstrap";
-const PROVIDER: &str = "terraform-provider-tinesaudit";
+pub const PROVIDER: &str = "terraform-provider-tinesaudit";
+
+/// A CPU architecture the runner is built for: Lambda offers both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arch {
+    X86_64,
+    Arm64,
+}
+
+impl Arch {
+    /// The first part of Rust's target triples.
+    pub fn rust(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "aarch64",
+        }
+    }
+
+    /// Lambda's name, as in the function's `Architectures`.
+    pub fn lambda(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+}
 
 /// Which build of the provider goes beside the bootstrap.
 #[derive(Clone, Copy)]
@@ -60,29 +84,12 @@ pub fn run(repo: &Path, provider: Provider) -> Result<()> {
 /// and returns the bootstrap's path.
 pub fn build(repo: &Path, tools_dir: &Path, provider: Provider) -> Result<PathBuf> {
     let target_dir = target_dir(repo);
-    let venv_bin = tools_dir.join("venv/bin");
-    let mut runner = Command::new(venv_bin.join("cargo-zigbuild"));
-    runner
-        .current_dir(repo)
-        .args(["zigbuild", "--target", ZIG_TARGET, "--profile", PROFILE])
-        .args(["-p", RUNNER])
-        // cargo-zigbuild runs `python3 -m ziglang` when it can, else a `zig` on PATH; naming the
-        // venv's Python makes it the pinned Zig whatever else is installed.
-        .env("CARGO_ZIGBUILD_PYTHON_PATH", venv_bin.join("python"));
-    println!("building the Lambda bootstrap: {}", cmd::describe(&runner));
-    cmd::run_building(&mut runner, "building the Lambda bootstrap")
-        .context("building the runner's Lambda bootstrap failed")?;
+    let bootstrap = build_bootstrap(repo, tools_dir, Arch::X86_64)?;
     let built_provider = build_provider(repo, provider)?;
 
     let dist = target_dir.join(provider.dist_dir());
     fs::create_dir_all(&dist).with_context(|| format!("could not create {}", dist.display()))?;
-    let copies = [
-        (
-            target_dir.join(TARGET).join(PROFILE).join(RUNNER),
-            BOOTSTRAP,
-        ),
-        (built_provider, PROVIDER),
-    ];
+    let copies = [(bootstrap, BOOTSTRAP), (built_provider, PROVIDER)];
     println!("{}:", dist.display());
     for (built, name) in copies {
         let shipped = dist.join(name);
@@ -93,6 +100,32 @@ pub fn build(repo: &Path, tools_dir: &Path, provider: Provider) -> Result<PathBu
         println!("  {name}  {:.1} MiB", size as f64 / 1_048_576.0);
     }
     Ok(dist.join(BOOTSTRAP))
+}
+
+/// Builds the runner for Lambda's `provided.al2023` on `arch` and returns the executable's path.
+pub fn build_bootstrap(repo: &Path, tools_dir: &Path, arch: Arch) -> Result<PathBuf> {
+    let target = format!("{}-unknown-linux-gnu", arch.rust());
+    let mut runner = zigbuild(tools_dir);
+    runner
+        .current_dir(repo)
+        .args(["--target", &format!("{target}.{LAMBDA_GLIBC}")])
+        .args(["--profile", PROFILE, "-p", RUNNER]);
+    let what = format!("building the {} Lambda bootstrap", arch.lambda());
+    println!("{what}: {}", cmd::describe(&runner));
+    cmd::run_building(&mut runner, &what).with_context(|| format!("{what} failed"))?;
+    Ok(target_dir(repo).join(target).join(PROFILE).join(RUNNER))
+}
+
+/// `cargo zigbuild`, with the Zig of the tools' venv.
+pub fn zigbuild(tools_dir: &Path) -> Command {
+    let venv_bin = tools_dir.join("venv/bin");
+    let mut command = Command::new(venv_bin.join("cargo-zigbuild"));
+    command
+        .arg("zigbuild")
+        // cargo-zigbuild runs `python3 -m ziglang` when it can, else a `zig` on PATH; naming the
+        // venv's Python makes it the pinned Zig whatever else is installed.
+        .env("CARGO_ZIGBUILD_PYTHON_PATH", venv_bin.join("python"));
+    command
 }
 
 /// Builds the provider and returns its executable's path.

@@ -4,6 +4,7 @@ mod bench;
 mod bundle;
 mod cmd;
 mod demo;
+mod release;
 mod test;
 mod tools;
 
@@ -23,6 +24,10 @@ tasks:
   bundle [--release]
           build the runner as a Lambda bootstrap (glibc 2.34) and the provider beside it, into
           <target>/dist/ (the tests' debug provider) or <target>/dist-release/ (release)
+  release [--platforms LIST]
+          build, checksum and sign release VERSION into <target>/releases/VERSION/: provider
+          archives in the registry layout, the runner's Lambda zips and static binaries
+          (`cargo xtask release --help` lists every file)
   test    install the tools, then check formatting and lints, bundle, and run every test
   bench plan [--baseline-provider DIR] [--runs N]
           plans and an apply of 50 tinesaudit objects against 50 of Terraform's own, on the newest
@@ -55,6 +60,11 @@ fn run() -> Result<()> {
         ["tools"] => tools::install(&repo).map(drop),
         ["bundle"] => bundle::run(&repo, bundle::Provider::Debug),
         ["bundle", "--release"] => bundle::run(&repo, bundle::Provider::Release),
+        ["release", "-h" | "--help"] => {
+            println!("{}", release::HELP);
+            Ok(())
+        }
+        ["release", rest @ ..] => release::run(&repo, &release::Options::parse(rest)?).map(drop),
         ["test"] => test::run(&repo),
         ["demo", rest @ ..] => demo::run(&repo, rest),
         ["bench", "plan", rest @ ..] => bench::plan(&repo, rest),

@@ -6,7 +6,7 @@ use std::process::Command;
 use anyhow::{Context, Result};
 
 use crate::bundle::{self, Provider};
-use crate::{cmd, tools};
+use crate::{cmd, release, tools};
 
 pub fn run(repo: &Path) -> Result<()> {
     let tools_dir = tools::install(repo)?;
@@ -26,6 +26,10 @@ pub fn run(repo: &Path) -> Result<()> {
     )?;
     println!("==> bundle");
     let bootstrap = bundle::build(repo, &tools_dir, Provider::Debug)?;
+    // The install tests put what a release publishes through `terraform init`: built here with
+    // the dev profile, as optimising it would cost CI more than the whole test suite.
+    println!("==> release --dev");
+    let release = release::run(repo, &release::Options::for_tests())?;
 
     let mut tests = cargo();
     if cmd::succeeds(cargo().args(["nextest", "--version"])) {
@@ -35,7 +39,8 @@ pub fn run(repo: &Path) -> Result<()> {
     }
     tests
         .env("TINESAUDIT_TOOLS", &tools_dir)
-        .env("TINESAUDIT_RUNNER_BOOTSTRAP", bootstrap);
+        .env("TINESAUDIT_RUNNER_BOOTSTRAP", bootstrap)
+        .env("TINESAUDIT_RELEASE_DIR", release);
     step("tests", &mut tests)
 }
 
