@@ -52,6 +52,8 @@ pub struct Quickstart {
     pub s3: S3Server,
     pub aws: AwsEmulator,
     terraform: TerraformCli,
+    /// The CA file Terraform trusts (`SSL_CERT_FILE`) when it installs the provider over HTTPS.
+    ca_file: Option<PathBuf>,
     workdir: ScratchDir,
     dist: PathBuf,
     owner_token: String,
@@ -66,11 +68,19 @@ impl Quickstart {
     /// more arriving), an owner key for Terraform, the pipeline's service key without any permission yet,
     /// an empty bucket, and the example copied into a scratch folder.
     pub async fn start(records: u64, arrivals_per_second: u64) -> Result<Quickstart> {
-        let tools = Tools::locate()?;
-        let terraform = tools.newest_terraform_cli()?;
+        let terraform = Tools::locate()?.newest_terraform_cli()?;
+        Quickstart::start_on(terraform, records, arrivals_per_second).await
+    }
+
+    /// [`Quickstart::start`] with the given Terraform CLI.
+    pub async fn start_on(
+        terraform: TerraformCli,
+        records: u64,
+        arrivals_per_second: u64,
+    ) -> Result<Quickstart> {
         ensure!(
             terraform.at_least(1, 11),
-            "the quickstart needs Terraform 1.11 or later (write-only attributes), the newest here is {}; run \
+            "the quickstart needs Terraform 1.11 or later (write-only attributes), not {}; run \
              `cargo xtask tools`",
             terraform.version
         );
@@ -153,10 +163,19 @@ impl Quickstart {
             s3,
             aws,
             terraform,
+            ca_file: None,
             workdir,
             dist,
             http,
         })
+    }
+
+    /// Installs the provider as `cli_config` (a CLI configuration's text) says instead of from the
+    /// dist folder, trusting the HTTPS servers that `ca_file` signed; `terraform init` comes next.
+    pub fn install_from(&mut self, cli_config: &str, ca_file: &Path) -> Result<()> {
+        std::fs::write(self.cli_config(), cli_config)?;
+        self.ca_file = Some(ca_file.to_owned());
+        Ok(())
     }
 
     pub fn terraform_version(&self) -> &str {
@@ -255,6 +274,9 @@ impl Quickstart {
         command.current_dir(self.workdir.path()).args(args);
         for var in self.terraform_env() {
             command.env(var.name, var.value);
+        }
+        if let Some(ca_file) = &self.ca_file {
+            command.env("SSL_CERT_FILE", ca_file);
         }
         command.into()
     }

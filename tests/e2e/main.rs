@@ -1,5 +1,7 @@
 //! End-to-end scenarios, one module per area.
 
 mod ingestion_job;
+mod install;
 mod quickstart;
+mod shipping;
 mod smoke;

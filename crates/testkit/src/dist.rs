@@ -107,3 +107,28 @@ mod tests {
         );
     }
 }
+
+/// The folder `cargo xtask release` (or `cargo xtask release --dev`) filled for this workspace's
+/// version: `TINESAUDIT_RELEASE_DIR` when set (`cargo xtask test` sets it), else
+/// `<target dir>/releases/<version>/`.
+pub fn release_dir() -> Result<PathBuf> {
+    const RELEASE_HINT: &str = "run `cargo xtask release --dev` at the repository root to build it";
+    let dir = match env::var_os("TINESAUDIT_RELEASE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let exe = env::current_exe().context("could not locate the test executable")?;
+            let target_dir = exe.ancestors().nth(3).with_context(|| {
+                format!(
+                    "the test executable {} is not in <target dir>/<profile>/deps/; set \
+                     TINESAUDIT_RELEASE_DIR",
+                    exe.display()
+                )
+            })?;
+            target_dir.join("releases").join(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    if !dir.join("RELEASE_NOTES.md").is_file() {
+        bail!("{} holds no release; {RELEASE_HINT}", dir.display());
+    }
+    Ok(dir)
+}

@@ -16,6 +16,9 @@
 //!   [`AwsFaults`] a test switches on (throttling, IAM propagation, Lambda's Pending and
 //!   InProgress), and counts what it gave ([`AwsCounts`]).
 //!
+//! - [`StaticHttps::serve`] serves a folder over HTTPS with a CA made for it, which Terraform
+//!   trusts through `SSL_CERT_FILE`: the provider registry and network mirror of the install tests.
+//! - [`release_dir`] is the folder `cargo xtask release` filled.
 //! - [`saved_plan_files`] unpacks a saved plan, to search what it holds.
 //! - [`runner_bootstrap`] is the runner built for AWS Lambda, as shipped (`cargo xtask bundle`).
 //! - [`ScratchDir`] is a temporary folder for a test's files.
@@ -28,6 +31,7 @@ mod aws_faults;
 mod dist;
 mod fault_proxy;
 mod http;
+mod https;
 mod lambda;
 mod process;
 mod s3;
@@ -36,8 +40,9 @@ mod tools;
 
 pub use aws::AwsEmulator;
 pub use aws_faults::{AwsCall, AwsCounts, AwsFault, AwsFaults};
-pub use dist::runner_bootstrap;
+pub use dist::{release_dir, runner_bootstrap};
 pub use fault_proxy::{FaultProxy, LostAnswer};
+pub use https::StaticHttps;
 pub use lambda::{Invocation, LambdaEmulator};
 pub use process::ScratchDir;
 pub use s3::S3Server;
