@@ -32,7 +32,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use tfplugin_framework::diag::Diagnostics;
 use tfplugin_framework::path::AttrPath;
 use tfplugin_framework::resource::{
@@ -48,18 +48,17 @@ use tfplugin_framework::{
     Configure, Diagnostic, Known, ProviderData, Resource, plan_modifier, validator,
 };
 use tines_client::Timestamp;
+use tinesaudit_job::settings::{
+    COMPRESSIONS, DEFAULT_PREFIX, FORMATS, LOOKBACK_SECONDS, MAX_PAGES, PAGE_SIZE,
+    REQUESTS_PER_MINUTE,
+};
+use tinesaudit_job::{JobFile, MAX_JOB_FILE_BYTES, State, sha256_hex};
 
 use crate::api_key_resource::{KeyCheck, check_key};
 use crate::audit_logs_data_source::Rfc3339;
 use crate::aws_calls::AwsError;
 use crate::clients::{ProviderClients, TinesSetup, configured};
-use crate::job_file::{
-    COMPRESSIONS, DEFAULT_LOOKBACK_SECONDS, DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, DEFAULT_PREFIX,
-    DEFAULT_REQUESTS_PER_MINUTE, FORMATS, MAX_BYTES, MAX_LOOKBACK_SECONDS, MAX_MAX_PAGES,
-    MAX_PAGE_SIZE, MAX_REQUESTS_PER_MINUTE,
-};
 use crate::provider::TenantUrl;
-use crate::runner_package::sha256_hex;
 use crate::s3::{
     BUCKET_NAME, KEY_PREFIX, NO_SUCH_BUCKET, OBJECT_KEY, Objects, S3ErrorKind, S3Url, check_prefix,
     s3_url,
@@ -174,105 +173,6 @@ impl JobModel {
         self.state_key = file.state_key;
         self.tenant = file.tenant;
     }
-}
-
-/// The job file: the runner's settings under its job-file keys, which differ from the attribute names in
-/// one place (`max_pages`, here `max_pages_per_run`). Fields are in key order, so the JSON is sorted; absent
-/// values are left out (the runner then uses its default). Reading accepts what the runner accepts for
-/// the keys it knows (numbers written as strings) and ignores other keys: a file that differs from what
-/// this resource writes is rewritten anyway, because its hash differs.
-#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
-struct JobFile {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    api_key_secret_arn: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    backfill_from: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    bucket: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    compression: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    format: Option<String>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        deserialize_with = "runner_integer"
-    )]
-    lookback_seconds: Option<i64>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        deserialize_with = "runner_integer"
-    )]
-    max_pages: Option<i64>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        deserialize_with = "runner_integer"
-    )]
-    page_size: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    prefix: Option<String>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        deserialize_with = "runner_integer"
-    )]
-    requests_per_minute: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    state_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tenant: Option<String>,
-}
-
-impl JobFile {
-    /// The bytes written: pretty JSON (a person may well read it), with a final newline.
-    fn render(&self) -> Vec<u8> {
-        // Plain strings and integers under string keys: serialising cannot fail.
-        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
-        bytes.push(b'\n');
-        bytes
-    }
-
-    fn parse(bytes: &[u8]) -> Result<JobFile, String> {
-        let value: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|e| format!("it is not JSON: {e}"))?;
-        if !value.is_object() {
-            return Err("it is not a JSON object".to_owned());
-        }
-        serde_json::from_value(value).map_err(|e| e.to_string())
-    }
-}
-
-/// An integer as the runner reads one: a JSON number, or a string holding one; null is absent.
-fn runner_integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Number(i64),
-        Text(String),
-    }
-    match Option::<Raw>::deserialize(deserializer)? {
-        None => Ok(None),
-        Some(Raw::Number(n)) => Ok(Some(n)),
-        Some(Raw::Text(text)) => text
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a whole number"))),
-    }
-}
-
-/// The runner's state object, as far as this resource reads it (`runner/src/checkpoint.rs`): every record
-/// created before `position.created_at` is delivered.
-#[derive(Deserialize)]
-struct RunnerState {
-    position: RunnerPosition,
-}
-
-#[derive(Deserialize)]
-struct RunnerPosition {
-    created_at: Timestamp,
 }
 
 impl Resource for IngestionJobResource {
@@ -417,11 +317,15 @@ impl Resource for IngestionJobResource {
                     .optional()
                     .computed()
                     .description(format!(
-                        "How far back the first run starts, 0 to {MAX_LOOKBACK_SECONDS} (two years, Tines' \
-                         retention). Default {DEFAULT_LOOKBACK_SECONDS} unless `backfill_from` is set; \
-                         conflicts with it. Only the first run (no state object yet) uses it."
+                        "How far back the first run starts, 0 to {} (two years, Tines' retention). Default {} \
+                         unless `backfill_from` is set; conflicts with it. Only the first run (no state object \
+                         yet) uses it.",
+                        LOOKBACK_SECONDS.max, LOOKBACK_SECONDS.default
                     ))
-                    .validator(validator::int_between(0, MAX_LOOKBACK_SECONDS)),
+                    .validator(validator::int_between(
+                        LOOKBACK_SECONDS.int_min(),
+                        LOOKBACK_SECONDS.int_max(),
+                    )),
             )
             .attribute(
                 "backfill_from",
@@ -439,35 +343,41 @@ impl Resource for IngestionJobResource {
                 Attribute::int64()
                     .optional()
                     .computed()
-                    .default(DEFAULT_PAGE_SIZE)
+                    .default(PAGE_SIZE.int_default())
                     .description(format!(
-                        "Records per API page, 1 to {MAX_PAGE_SIZE}. Default {DEFAULT_PAGE_SIZE}."
+                        "Records per API page, 1 to {}. Default {}.",
+                        PAGE_SIZE.max, PAGE_SIZE.default
                     ))
-                    .validator(validator::int_between(1, MAX_PAGE_SIZE)),
+                    .validator(validator::int_between(PAGE_SIZE.int_min(), PAGE_SIZE.int_max())),
             )
             .attribute(
                 "max_pages_per_run",
                 Attribute::int64()
                     .optional()
                     .computed()
-                    .default(DEFAULT_MAX_PAGES)
+                    .default(MAX_PAGES.int_default())
                     .description(format!(
                         "Pages one run fetches at most (the runner's `max_pages`); the rest waits for the next \
-                         run. 1 to {MAX_MAX_PAGES}. Default {DEFAULT_MAX_PAGES}."
+                         run. 1 to {}. Default {}.",
+                        MAX_PAGES.max, MAX_PAGES.default
                     ))
-                    .validator(validator::int_between(1, MAX_MAX_PAGES)),
+                    .validator(validator::int_between(MAX_PAGES.int_min(), MAX_PAGES.int_max())),
             )
             .attribute(
                 "requests_per_minute",
                 Attribute::int64()
                     .optional()
                     .computed()
-                    .default(DEFAULT_REQUESTS_PER_MINUTE)
+                    .default(REQUESTS_PER_MINUTE.int_default())
                     .description(format!(
-                        "The runner's own limit on audit-log requests, 1 to {MAX_REQUESTS_PER_MINUTE}. Default \
-                         {DEFAULT_REQUESTS_PER_MINUTE}, the limit Tines documents per key and address."
+                        "The runner's own limit on audit-log requests, 1 to {}. Default {}, the limit Tines \
+                         documents per key and address.",
+                        REQUESTS_PER_MINUTE.max, REQUESTS_PER_MINUTE.default
                     ))
-                    .validator(validator::int_between(1, MAX_REQUESTS_PER_MINUTE)),
+                    .validator(validator::int_between(
+                        REQUESTS_PER_MINUTE.int_min(),
+                        REQUESTS_PER_MINUTE.int_max(),
+                    )),
             )
             .attribute(
                 "job_file",
@@ -695,7 +605,7 @@ async fn check_not_another_jobs(
     diags: &mut Diagnostics,
 ) {
     let url = s3_url(bucket, key);
-    match objects.get(bucket, key, Some(MAX_BYTES)).await {
+    match objects.get(bucket, key, Some(MAX_JOB_FILE_BYTES)).await {
         Ok(Some(object)) => {
             if let Some(owner) = object
                 .metadata
@@ -848,7 +758,7 @@ async fn runner_progress(
             return None;
         }
     };
-    match serde_json::from_slice::<RunnerState>(&object.body) {
+    match serde_json::from_slice::<State>(&object.body) {
         Ok(state) => {
             let at = state.position.created_at;
             let lag = (Timestamp::now().as_second() - at.as_second()).max(0);
@@ -1074,7 +984,7 @@ impl ModifyPlan for IngestionJobResource {
         let lookback = AttrPath::attr("lookback_seconds");
         if config.value_at(&lookback).is_some_and(Value::is_null) {
             let value = match string_attr(config, "backfill_from", diags) {
-                Known::Value(None) => Known::Value(Some(DEFAULT_LOOKBACK_SECONDS)),
+                Known::Value(None) => Known::Value(Some(LOOKBACK_SECONDS.int_default())),
                 Known::Value(Some(_)) => Known::Value(None),
                 Known::Unknown => Known::Unknown,
             };
@@ -1174,7 +1084,7 @@ impl Validator for NotInFuture {
                     request.path
                 ),
             );
-        } else if now.as_second() - at.as_second() > MAX_LOOKBACK_SECONDS {
+        } else if now.as_second() - at.as_second() > LOOKBACK_SECONDS.int_max() {
             diags.attribute_warning(
                 request.path.clone(),
                 "backfill_from before Tines' retention",
@@ -1191,63 +1101,6 @@ impl Validator for NotInFuture {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn full() -> JobFile {
-        JobFile {
-            api_key_secret_arn: Some(
-                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:k".into(),
-            ),
-            backfill_from: None,
-            bucket: Some("audit-bucket".into()),
-            compression: Some("none".into()),
-            format: Some("ndjson".into()),
-            lookback_seconds: Some(3600),
-            max_pages: Some(1000),
-            page_size: Some(500),
-            prefix: Some("tines/audit/".into()),
-            requests_per_minute: Some(1000),
-            state_key: Some("tinesaudit/state/a.json".into()),
-            tenant: Some("https://example.tines.com".into()),
-        }
-    }
-
-    #[test]
-    fn the_job_file_has_sorted_runner_keys_and_no_nulls() {
-        let bytes = full().render();
-        let text = String::from_utf8(bytes.clone()).unwrap();
-        let keys: Vec<&str> = text
-            .lines()
-            .filter_map(|line| line.trim().strip_prefix('"')?.split('"').next())
-            .collect();
-        let mut sorted = keys.clone();
-        sorted.sort_unstable();
-        assert_eq!(keys, sorted);
-        assert!(keys.contains(&"max_pages") && !keys.contains(&"backfill_from"));
-        assert!(!text.contains("null") && text.ends_with("}\n"), "{text}");
-        assert_eq!(JobFile::parse(&bytes), Ok(full()));
-        assert_eq!(full().render(), bytes, "deterministic");
-    }
-
-    #[test]
-    fn reading_takes_what_the_runner_takes_and_refuses_what_it_cannot_read() {
-        let parsed =
-            JobFile::parse(br#"{"page_size": "200", "max_pages": null, "settle_seconds": 5}"#)
-                .unwrap();
-        assert_eq!(parsed.page_size, Some(200));
-        assert_eq!(parsed.max_pages, None);
-        for bad in [
-            &b"not json"[..],
-            b"[1]",
-            br#"{"page_size": "many"}"#,
-            br#"{"bucket": 7}"#,
-        ] {
-            assert!(
-                JobFile::parse(bad).is_err(),
-                "{}",
-                String::from_utf8_lossy(bad)
-            );
-        }
-    }
 
     #[test]
     fn an_imported_default_key_gives_the_name_back() {

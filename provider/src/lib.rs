@@ -13,7 +13,6 @@
 //! | `aws_calls.rs` | what the AWS modules share: quiet SDK calls, one error type, ARNs, managed-by tags |
 //! | `secret_store.rs` | AWS Secrets Manager: where `tinesaudit_api_key` keeps the key |
 //! | `s3.rs` | S3 naming rules, `s3://` URLs, and the object calls for the job file and the runner's state |
-//! | `job_file.rs` | the runner's job-file defaults and ranges, for the job's writer and its reader |
 //! | `iam_roles.rs` | AWS IAM: the roles `tinesaudit_schedule` creates, with their inline policies |
 //! | `lambda_functions.rs` | AWS Lambda: the runner's function, and waiting for Lambda's asynchronous changes |
 //! | `schedules.rs` | EventBridge Scheduler: the schedule that invokes the function |
@@ -42,7 +41,6 @@ mod aws_calls;
 mod clients;
 mod iam_roles;
 mod ingestion_job_resource;
-mod job_file;
 mod lambda_functions;
 mod permissions;
 mod provider;

@@ -27,9 +27,9 @@ use tfplugin_framework::DataSource;
 use tfplugin_framework::datasource::{ReadDataSourceRequest, ReadDataSourceResponse};
 use tfplugin_framework::schema::{Attribute, Schema};
 use tfplugin_framework::validator;
+use tinesaudit_job::settings::DEFAULT_PREFIX;
 
 use crate::iam_roles::policy_document;
-use crate::job_file::DEFAULT_PREFIX;
 use crate::s3::{BUCKET_NAME, KEY_PREFIX, s3_url};
 
 #[derive(Default)]
