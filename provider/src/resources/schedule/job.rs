@@ -13,9 +13,9 @@ use tinesaudit_job::settings::{
 };
 use tinesaudit_job::{MAX_JOB_FILE_BYTES, sha256_hex};
 
-use crate::aws_calls::AwsError;
-use crate::iam_roles::policy_document;
-use crate::s3::{Objects, S3Url};
+use crate::aws::calls::AwsError;
+use crate::aws::iam::policy_document;
+use crate::aws::s3::{Objects, S3Url};
 
 /// Lambda stops a function after at most 15 minutes.
 pub const LAMBDA_MAX_TIMEOUT_SECONDS: u64 = 900;
