@@ -14,14 +14,14 @@ use tfplugin_framework::{ProviderData, StopSignal};
 use tines_client::{Client, Config, RetryPolicy, Secret};
 use tokio::sync::{OnceCell, OwnedMutexGuard};
 
-use crate::aws_calls::quiet;
-use crate::iam_roles::Roles;
-use crate::lambda_functions::Functions;
+use crate::aws::calls::quiet;
+use crate::aws::iam::Roles;
+use crate::aws::lambda::Functions;
+use crate::aws::s3::Objects;
+use crate::aws::scheduler::Schedules;
+use crate::aws::secrets::SecretStore;
 use crate::provider::{API_KEY_ENV, TENANT_ENV};
-use crate::runner_package::RunnerPackages;
-use crate::s3::Objects;
-use crate::schedules::Schedules;
-use crate::secret_store::SecretStore;
+use crate::resources::schedule::package::RunnerPackages;
 
 /// The provider's data, shared by all resources and data sources of one configured provider.
 pub struct ProviderClients {

@@ -29,20 +29,20 @@ use tfplugin_framework::{
 };
 use tines_client::{Config, RetryPolicy};
 
-use crate::api_key_resource::ApiKeyResource;
-use crate::audit_logs_data_source::AuditLogsDataSource;
-use crate::aws_calls::DEFAULT_AWS_MAX_RETRIES;
+use crate::aws::calls::DEFAULT_AWS_MAX_RETRIES;
 use crate::clients::{
     AwsAccess, AwsSettings, ClientBudget, ProviderClients, TinesAccess, TinesSetup,
 };
-use crate::ingestion_job_resource::IngestionJobResource;
-use crate::runner_package::RunnerPackages;
-use crate::schedule_resource::ScheduleResource;
-use crate::secops_reader_policy_data_source::SecopsReaderPolicyDataSource;
-use crate::tenant_data_source::TenantDataSource;
-use crate::tenant_permissions_resource::TenantPermissionsResource;
-use crate::user_data_source::UserDataSource;
-use crate::users_data_source::UsersDataSource;
+use crate::data_sources::audit_logs::AuditLogsDataSource;
+use crate::data_sources::secops_reader_policy::SecopsReaderPolicyDataSource;
+use crate::data_sources::tenant::TenantDataSource;
+use crate::data_sources::user::UserDataSource;
+use crate::data_sources::users::UsersDataSource;
+use crate::resources::api_key::ApiKeyResource;
+use crate::resources::ingestion_job::IngestionJobResource;
+use crate::resources::schedule::ScheduleResource;
+use crate::resources::schedule::package::RunnerPackages;
+use crate::resources::tenant_permissions::TenantPermissionsResource;
 
 /// The provider's type name, the prefix of every resource and data source.
 pub const TYPE_NAME: &str = "tinesaudit";

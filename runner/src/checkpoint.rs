@@ -1,100 +1,22 @@
-//! The state object: how far delivery has come, the window in flight, and the lease.
+//! The state object (its shape is the contract's, `tinesaudit_job::State`): how far delivery has
+//! come, the window in flight, and the lease.
 //!
 //! Every change goes through a compare-and-swap on the object's ETag, so a run that lost its
 //! lease (paused past expiry, or a second copy started by a duplicate delivery) can never move
 //! the checkpoint, and the checkpoint can never move backwards.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use bytes::Bytes;
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+pub use tinesaudit_job::{Lease, Position, RequestedWindow, STATE_VERSION, State, whole_second};
 
 use crate::store::{Created, ObjectStore, StoreError, Swapped};
-use crate::window::RequestedWindow;
-
-const STATE_VERSION: u32 = 1;
-
-/// Where delivery stands: every record created before `created_at` is delivered, and of the
-/// records created in that very second, exactly `delivered_ids`.
-///
-/// Keeping the ids of the boundary second is what makes the next query safe whether Tines
-/// treats `after` as strict or inclusive: the runner asks for the whole second again and drops
-/// what it already delivered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Position {
-    pub created_at: Timestamp,
-    pub delivered_ids: BTreeSet<u64>,
-}
-
-impl Position {
-    /// Nothing delivered at or after `second`.
-    pub fn start_of(second: Timestamp) -> Self {
-        Self {
-            created_at: whole_second(second),
-            delivered_ids: BTreeSet::new(),
-        }
-    }
-
-    /// Whether a record is already behind this position.
-    pub fn covers(&self, created_at: Timestamp, id: u64) -> bool {
-        created_at < self.created_at
-            || (created_at == self.created_at && self.delivered_ids.contains(&id))
-    }
-
-    /// Moves past one more delivered record; records must come oldest first.
-    pub fn pass(&mut self, created_at: Timestamp, id: u64) {
-        if created_at > self.created_at {
-            self.created_at = created_at;
-            self.delivered_ids.clear();
-        }
-        self.delivered_ids.insert(id);
-    }
-
-    fn is_behind(&self, other: &Position) -> bool {
-        self.created_at < other.created_at
-            || (self.created_at == other.created_at
-                && !self.delivered_ids.is_superset(&other.delivered_ids))
-    }
-}
 
 /// Tenant URLs as people write them: the host's case and a trailing slash make no difference.
 fn same_tenant(a: &str, b: &str) -> bool {
     a.trim_end_matches('/')
         .eq_ignore_ascii_case(b.trim_end_matches('/'))
-}
-
-pub fn whole_second(at: Timestamp) -> Timestamp {
-    Timestamp::from_second(at.as_second()).unwrap_or(at)
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Lease {
-    pub owner: String,
-    pub expires_at: Timestamp,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct State {
-    pub version: u32,
-    pub position: Position,
-    /// The frozen end of the window being delivered, recorded before its first object is
-    /// written so that a rerun after a crash cuts exactly the same objects.
-    pub window_end: Option<Timestamp>,
-    pub lease: Option<Lease>,
-    pub updated_at: Timestamp,
-    /// The tenant whose records `position` counts: another tenant's checkpoint would skip records.
-    /// A state written before this was recorded takes the tenant of the next run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tenant: Option<String>,
-    /// For a backfill's state object, the window it was asked for: a rerun with the same
-    /// request resumes it, another request starts over.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backfill: Option<RequestedWindow>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -331,20 +253,6 @@ fn lease_lost(store: &ObjectStore, key: &str) -> CheckpointError {
     }
 }
 
-impl State {
-    fn new(tenant: &str, now: Timestamp) -> Self {
-        Self {
-            version: STATE_VERSION,
-            position: Position::start_of(now),
-            window_end: None,
-            lease: None,
-            updated_at: now,
-            tenant: Some(tenant.to_owned()),
-            backfill: None,
-        }
-    }
-}
-
 /// Reads and checks the state object of `tenant`, with its ETag; `None` when there is none.
 async fn read(
     store: &ObjectStore,
@@ -456,6 +364,8 @@ fn encode(state: &State) -> Bytes {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
 
     fn at(s: &str) -> Timestamp {

@@ -16,7 +16,6 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use clap::{ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
 use jiff::Timestamp;
-use sha2::{Digest, Sha256};
 use tines_client::{Client, Config, RateLimits, Secret};
 
 use crate::aws_error::{self, Endpoint};
@@ -25,7 +24,7 @@ use crate::progress;
 use crate::settings::{ApiKeySource, FIELDS, RawSettings, Settings, parse_time};
 use crate::store::ObjectStore;
 use crate::verify;
-use crate::window::RequestedWindow;
+use crate::window::{RequestedWindow, Settled};
 
 #[derive(Parser)]
 #[command(
@@ -385,7 +384,7 @@ pub(crate) async fn load_job(
 ) -> Result<serde_json::Value, SetupError> {
     let bytes = read_job(aws, raw.force_path_style_hint(), location).await?;
     if let Some(expected) = expected_sha256.filter(|expected| !expected.is_empty()) {
-        let actual = sha256_hex(&bytes);
+        let actual = tinesaudit_job::sha256_hex(&bytes);
         if !actual.eq_ignore_ascii_case(expected) {
             eprintln!(
                 "tinesaudit-runner: warning: the job file {location} has SHA-256 {actual}, not the \
@@ -398,13 +397,6 @@ pub(crate) async fn load_job(
         location: location.to_owned(),
         detail: format!("not valid JSON: {e}"),
     })
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 /// Builds the Tines and S3 clients for resolved settings, reading the API key from Secrets

@@ -26,7 +26,7 @@ use crate::settings::{Settings, StartPoint};
 use crate::sink::{ObjectBody, object_key};
 use crate::source::{SourceError, WindowWalk};
 use crate::store::{Created, ObjectStore, StoreError};
-use crate::window::{ExplicitWindow, RequestedWindow};
+use crate::window::{ExplicitWindow, RequestedWindow, Settled};
 
 /// How often a window is read again when records change under it, before giving up.
 const WINDOW_ATTEMPTS: u32 = 3;

@@ -13,141 +13,12 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde_json::Value;
 
+pub use tinesaudit_job::settings::FIELDS;
+use tinesaudit_job::settings::{
+    self as limits, COMPRESSIONS, DEFAULT_PREFIX, DEFAULT_STATE_KEY, FORMATS, Field, Whole,
+};
+
 use crate::sink::{Compression, Format};
-
-/// One setting, under each of its three names.
-pub struct Field {
-    /// Key in a job file or Lambda event payload.
-    pub key: &'static str,
-    /// Environment variable.
-    pub env: &'static str,
-    /// Command-line flag; `None` for secrets, which must not appear in process listings.
-    pub flag: Option<&'static str>,
-    pub help: &'static str,
-}
-
-pub const FIELDS: &[Field] = &[
-    Field {
-        key: "bucket",
-        env: "S3_BUCKET",
-        flag: Some("bucket"),
-        help: "S3 bucket the records are written to",
-    },
-    Field {
-        key: "prefix",
-        env: "S3_PREFIX",
-        flag: Some("prefix"),
-        help: "Key prefix of the data objects [default: tines/audit/]",
-    },
-    Field {
-        key: "state_key",
-        env: "STATE_KEY",
-        flag: Some("state-key"),
-        help: "Key of the state object, outside the prefix [default: tines/state/audit.json]",
-    },
-    Field {
-        key: "tenant",
-        env: "TINES_BASE_URL",
-        flag: Some("tenant"),
-        help: "Tines tenant URL, e.g. https://example.tines.com",
-    },
-    Field {
-        key: "api_key",
-        env: "TINES_API_KEY",
-        flag: None,
-        help: "Tines API key (environment only)",
-    },
-    Field {
-        key: "api_key_secret_arn",
-        env: "TINES_API_KEY_SECRET_ARN",
-        flag: Some("api-key-secret-arn"),
-        help: "AWS Secrets Manager secret holding the Tines API key",
-    },
-    Field {
-        key: "lookback_seconds",
-        env: "LOOKBACK_SECONDS",
-        flag: Some("lookback-seconds"),
-        help: "On the first run, start this far back [default: 3600]",
-    },
-    Field {
-        key: "backfill_from",
-        env: "BACKFILL_FROM",
-        flag: Some("backfill-from"),
-        help: "On the first run, start at this RFC 3339 time instead",
-    },
-    Field {
-        key: "page_size",
-        env: "PAGE_SIZE",
-        flag: Some("page-size"),
-        help: "Records per API page, 1..=500 [default: 500]",
-    },
-    Field {
-        key: "max_pages",
-        env: "MAX_PAGES",
-        flag: Some("max-pages"),
-        help: "Pages fetched per run; the rest waits for the next run [default: 1000]",
-    },
-    Field {
-        key: "http_timeout",
-        env: "HTTP_TIMEOUT",
-        flag: Some("http-timeout"),
-        help: "Seconds per HTTP request [default: 30]",
-    },
-    Field {
-        key: "http_retries",
-        env: "HTTP_RETRIES",
-        flag: Some("http-retries"),
-        help: "Retries per request, 0..=20 [default: 3]",
-    },
-    Field {
-        key: "settle_seconds",
-        env: "SETTLE_SECONDS",
-        flag: Some("settle-seconds"),
-        help: "How far behind now each window ends, 0..=3600 [default: 60]",
-    },
-    Field {
-        key: "s3_force_path_style",
-        env: "S3_FORCE_PATH_STYLE",
-        flag: Some("s3-force-path-style"),
-        help: "Path-style S3 addressing, for S3-compatible stores [default: false]",
-    },
-    Field {
-        key: "format",
-        env: "FORMAT",
-        flag: Some("format"),
-        help: "ndjson (one record per line) or raw_page [default: ndjson]",
-    },
-    Field {
-        key: "compression",
-        env: "COMPRESSION",
-        flag: Some("compression"),
-        help: "none or gzip [default: none]",
-    },
-    Field {
-        key: "records_per_object",
-        env: "RECORDS_PER_OBJECT",
-        flag: Some("records-per-object"),
-        help: "Records per S3 object, 1..=100000 [default: 5000]",
-    },
-    Field {
-        key: "requests_per_minute",
-        env: "REQUESTS_PER_MINUTE",
-        flag: Some("requests-per-minute"),
-        help: "Client-side limit on Tines requests [default: 1000, the documented limit]",
-    },
-    Field {
-        key: "concurrency",
-        env: "CONCURRENCY",
-        flag: Some("concurrency"),
-        help: "Pages fetched at once, 1..=16 [default: 8]",
-    },
-    Field {
-        key: "lease_seconds",
-        env: "LEASE_SECONDS",
-        flag: Some("lease-seconds"),
-        help: "How long a run's lease lasts unless renewed; a crashed run blocks others this long, 1..=86400 [default: 900]",
-    },
-];
 
 /// Where a raw value came from, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,24 +171,13 @@ impl RawSettings {
     pub fn resolve(&self) -> Result<Settings, SettingsError> {
         let field = |key: &str| FIELDS.iter().find(|f| f.key == key).unwrap_or(&FIELDS[0]);
         let text = |key: &str| self.get(key).map(|(v, o)| (v.trim(), o));
-        let number = |key: &str,
-                      range: std::ops::RangeInclusive<u64>,
-                      default: u64|
-         -> Result<u64, SettingsError> {
-            match text(key) {
-                None => Ok(default),
-                Some((raw, origin)) => raw
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| range.contains(n))
-                    .ok_or_else(|| SettingsError {
-                        origin: origin.clone(),
-                        problem: format!(
-                            "'{raw}' is not accepted; use a whole number in {}..={}",
-                            range.start(),
-                            range.end()
-                        ),
-                    }),
+        let number = |limit: Whole| -> Result<u64, SettingsError> {
+            match text(limit.key) {
+                None => Ok(limit.default),
+                Some((raw, origin)) => limit.accept(raw).map_err(|problem| SettingsError {
+                    origin: origin.clone(),
+                    problem,
+                }),
             }
         };
 
@@ -329,7 +189,7 @@ impl RawSettings {
         })?;
 
         let (prefix, prefix_origin) = text("prefix")
-            .map_or(("tines/audit/", Origin::Env("S3_PREFIX")), |(v, o)| {
+            .map_or((DEFAULT_PREFIX, Origin::Env("S3_PREFIX")), |(v, o)| {
                 (v, o.clone())
             });
         if prefix.is_empty() || prefix.starts_with('/') || !prefix.ends_with('/') {
@@ -340,10 +200,10 @@ impl RawSettings {
                 ),
             });
         }
-        let (state_key, state_origin) = text("state_key").map_or(
-            ("tines/state/audit.json", Origin::Env("STATE_KEY")),
-            |(v, o)| (v, o.clone()),
-        );
+        let (state_key, state_origin) = text("state_key")
+            .map_or((DEFAULT_STATE_KEY, Origin::Env("STATE_KEY")), |(v, o)| {
+                (v, o.clone())
+            });
         if state_key.is_empty() || state_key.ends_with('/') || state_key.starts_with('/') {
             return Err(SettingsError {
                 origin: state_origin,
@@ -406,11 +266,7 @@ impl RawSettings {
                 }
                 StartPoint::From(from)
             }
-            None => StartPoint::Lookback(Duration::from_secs(number(
-                "lookback_seconds",
-                0..=RETENTION_SECONDS,
-                3600,
-            )?)),
+            None => StartPoint::Lookback(Duration::from_secs(number(limits::LOOKBACK_SECONDS)?)),
         };
 
         let enumerated = |key: &str, accepted: &[&str]| -> Result<Option<usize>, SettingsError> {
@@ -433,11 +289,11 @@ impl RawSettings {
             enumerated("s3_force_path_style", &["false", "true", "0", "1"])?,
             Some(1 | 3)
         );
-        let format = match enumerated("format", &["ndjson", "raw_page"])? {
+        let format = match enumerated("format", &FORMATS)? {
             Some(1) => Format::RawPage,
             _ => Format::Ndjson,
         };
-        let compression = match enumerated("compression", &["none", "gzip"])? {
+        let compression = match enumerated("compression", &COMPRESSIONS)? {
             Some(1) => Compression::Gzip,
             _ => Compression::None,
         };
@@ -461,18 +317,18 @@ impl RawSettings {
             tenant: tenant.to_owned(),
             api_key,
             start,
-            page_size: number("page_size", 1..=500, 500)? as u32,
-            max_pages: number("max_pages", 1..=1_000_000, 1000)?,
+            page_size: number(limits::PAGE_SIZE)? as u32,
+            max_pages: number(limits::MAX_PAGES)?,
             http_timeout,
-            http_retries: number("http_retries", 0..=20, 3)? as u32,
-            settle: Duration::from_secs(number("settle_seconds", 0..=3600, 60)?),
+            http_retries: number(limits::HTTP_RETRIES)? as u32,
+            settle: Duration::from_secs(number(limits::SETTLE_SECONDS)?),
             force_path_style,
             format,
             compression,
-            records_per_object: number("records_per_object", 1..=100_000, 5000)? as usize,
-            requests_per_minute: number("requests_per_minute", 1..=100_000, 1000)? as u32,
-            concurrency: number("concurrency", 1..=16, DEFAULT_CONCURRENCY)? as usize,
-            lease: Duration::from_secs(number("lease_seconds", 1..=86_400, 900)?),
+            records_per_object: number(limits::RECORDS_PER_OBJECT)? as usize,
+            requests_per_minute: number(limits::REQUESTS_PER_MINUTE)? as u32,
+            concurrency: number(limits::CONCURRENCY)? as usize,
+            lease: Duration::from_secs(number(limits::LEASE_SECONDS)?),
         })
     }
 }
@@ -485,18 +341,6 @@ pub fn parse_time(raw: &str) -> Result<Timestamp, String> {
         .parse::<Timestamp>()
         .map_err(|e| format!("expected an RFC 3339 time such as 2024-05-01T00:00:00Z ({e})"))
 }
-
-/// Pages in flight by default. The client's budget is 1000 requests in any minute, one every
-/// 60 ms on average, so keeping that pace needs as many requests in flight as fit in one
-/// round trip: 5 at 300 ms per page, plus one for transfer and parsing. Measured with the bench
-/// example (200,000 records, 300 ms pages): 4 in flight reach 75 % of the API's ceiling, 5
-/// reach 90 %, 6 reach 96 %, and more add nothing there. 8 keeps full pace up to about 450 ms
-/// per page, since Tines' real latency is unknown; each page in flight costs at most about a
-/// megabyte.
-const DEFAULT_CONCURRENCY: u64 = 8;
-
-/// Tines keeps audit logs for two years; looking back further finds nothing.
-const RETENTION_SECONDS: u64 = 2 * 366 * 24 * 3600;
 
 /// S3 bucket naming rules: 3 to 63 lowercase letters, digits, dots and hyphens, starting and
 /// ending with a letter or digit.

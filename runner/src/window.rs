@@ -9,15 +9,7 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
-
-/// A window as a person asked for it. `to: None` means "up to what has settled".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RequestedWindow {
-    pub from: Timestamp,
-    pub to: Option<Timestamp>,
-}
+pub use tinesaudit_job::RequestedWindow;
 
 /// A window with both ends fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,11 +31,21 @@ pub enum WindowError {
     NotBefore { from: Timestamp, to: Timestamp },
 }
 
-impl RequestedWindow {
+/// What the runner does with a window a person asked for. The window itself is part of the state
+/// object (a backfill records it), so its type is the contract's.
+pub trait Settled: Sized {
     /// Refuses a window that cannot be meant, and says how its end will be clamped to what has
     /// settled (`now - settle`): records younger than that may still be committed, so neither a
     /// backfill nor a verify can speak for them yet.
-    pub fn check(
+    fn check(self, settle: Duration, now: Timestamp)
+    -> Result<(Self, Option<String>), WindowError>;
+
+    /// The window's end for a run starting now: `to`, but never past what has settled.
+    fn fixed(self, settle: Duration, now: Timestamp) -> ExplicitWindow;
+}
+
+impl Settled for RequestedWindow {
+    fn check(
         self,
         settle: Duration,
         now: Timestamp,
@@ -70,8 +72,7 @@ impl RequestedWindow {
         Ok((self, warning))
     }
 
-    /// The window's end for a run starting now: `to`, but never past what has settled.
-    pub fn fixed(self, settle: Duration, now: Timestamp) -> ExplicitWindow {
+    fn fixed(self, settle: Duration, now: Timestamp) -> ExplicitWindow {
         let settled = now - settle;
         ExplicitWindow {
             from: self.from,

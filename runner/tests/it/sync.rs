@@ -3,16 +3,9 @@
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use tines_sim::{Behaviour, Order};
+use tinesaudit_job::sha256_hex;
 
 use crate::support::{World, assert_exactly_once};
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_run_delivers_the_lookback_window_as_ndjson_and_a_rerun_adds_nothing() {

@@ -6,7 +6,7 @@ use aws_sdk_scheduler::types::{
     FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, ScheduleState, Target,
 };
 
-use crate::aws_calls::{AwsError, call, found, while_role_is_new};
+use crate::aws::calls::{AwsError, call, found, while_role_is_new};
 use tfplugin_framework::StopSignal;
 
 const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];

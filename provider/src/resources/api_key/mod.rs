@@ -28,11 +28,13 @@
 //! The key is written as `secret_wo` on Terraform 1.11 and later, where it never reaches plan or state; older
 //! CLIs refuse write-only attributes and must use the sensitive `secret`, which Terraform keeps in state.
 
-use std::collections::BTreeMap;
+mod check;
+mod secret;
+
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use tfplugin_framework::diag::{Diagnostic, Diagnostics};
+use tfplugin_framework::diag::Diagnostics;
 use tfplugin_framework::path::AttrPath;
 use tfplugin_framework::resource::{
     Capabilities, CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, ImportState,
@@ -41,15 +43,16 @@ use tfplugin_framework::resource::{
     ValidateConfigRequest, ValidateConfigResponse,
 };
 use tfplugin_framework::schema::{Attribute, Schema};
-use tfplugin_framework::validator::{ValidateRequest, Validator};
-use tfplugin_framework::value::SchemaValue;
 use tfplugin_framework::{Configure, Known, ProviderData, Resource, plan_modifier, validator};
-use tines_client::AuditLogQuery;
 
-use crate::aws_calls::{MANAGED_BY, MANAGED_BY_TAG};
-use crate::clients::{ClientBudget, ProviderClients, TinesAccess, configured};
-use crate::secret_store::{ALREADY_EXISTS, SecretInfo, SecretStore, SecretValue};
-use crate::tines_errors::admin_api_error;
+use crate::clients::{ProviderClients, configured};
+use check::{check_new_key, find_user_id, lookup_user_id};
+use secret::{
+    KeyShape, RecoveryWindow, configured_secret, secret_changes, secret_tags, store_new_secret,
+    stored_secret,
+};
+
+pub(crate) use check::{KeyCheck, check_key};
 
 const KEY_NAME_TAG: &str = "tinesaudit:key-name";
 const RECOVERY_WINDOW_TAG: &str = "tinesaudit:recovery-window-days";
@@ -560,313 +563,6 @@ impl ModifyPlan for ApiKeyResource {
             && let Some(prior_user) = request.state.get_attr::<Option<i64>>(&user_id, diags)
         {
             response.plan.set_attr(&user_id, &prior_user, diags);
-        }
-    }
-}
-
-/// The key from the configuration, and the attribute it came from.
-fn configured_secret(
-    config: &SchemaValue,
-    diags: &mut Diagnostics,
-) -> Option<(SecretValue, &'static str)> {
-    for attribute in ["secret_wo", "secret"] {
-        let value = config.get_attr::<Option<String>>(&AttrPath::attr(attribute), diags)?;
-        if let Some(value) = value {
-            return Some((SecretValue::new(value.trim()), attribute));
-        }
-    }
-    None
-}
-
-/// A new key is to be stored: `secret` changed, or `secret_wo_version` did (which includes switching from
-/// one attribute to the other).
-fn secret_changes(plan: &ApiKeyModel, prior: &ApiKeyModel) -> bool {
-    plan.secret != prior.secret || plan.secret_wo_version != prior.secret_wo_version
-}
-
-fn secret_tags(plan: &ApiKeyModel) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        (MANAGED_BY_TAG.to_owned(), MANAGED_BY.to_owned()),
-        (KEY_NAME_TAG.to_owned(), plan.name.clone()),
-        (
-            RECOVERY_WINDOW_TAG.to_owned(),
-            plan.recovery_window_in_days.to_string(),
-        ),
-    ])
-}
-
-/// Creates the secret, or takes over one this provider made before (one left behind when refresh found its
-/// key revoked, or one scheduled for deletion by an earlier destroy). Answers the ARN.
-async fn store_new_secret(
-    store: &SecretStore,
-    plan: &ApiKeyModel,
-    secret: &SecretValue,
-    diags: &mut Diagnostics,
-) -> Option<String> {
-    let description = format!(
-        "Tines API key {:?} for the tinesaudit audit-log pipeline; managed by Terraform.",
-        plan.name
-    );
-    let tags = secret_tags(plan);
-    let failed = |diags: &mut Diagnostics, e: &dyn std::fmt::Display| {
-        diags.error(
-            "Cannot store the key in Secrets Manager",
-            format!("Secret {}: {e}", plan.secret_name),
-        );
-    };
-    match store
-        .create(&plan.secret_name, &description, secret, &tags)
-        .await
-    {
-        Ok(arn) => return Some(arn),
-        Err(e) if e.is(ALREADY_EXISTS) => {}
-        Err(e) => {
-            failed(diags, &e);
-            return None;
-        }
-    }
-    let info: SecretInfo = match store.describe(&plan.secret_name).await {
-        Ok(Some(info)) => info,
-        Ok(None) => {
-            failed(diags, &"it exists, then could not be found; try again");
-            return None;
-        }
-        Err(e) => {
-            failed(diags, &e);
-            return None;
-        }
-    };
-    if info.tags.get(MANAGED_BY_TAG).map(String::as_str) != Some(MANAGED_BY) {
-        diags.attribute_error(
-            AttrPath::attr("secret_name"),
-            "Secret already exists",
-            format!(
-                "Secrets Manager already has a secret named {:?} that this provider did not create. Import it \
-                 (terraform import <address> {}) or choose another secret_name.",
-                plan.secret_name, info.arn
-            ),
-        );
-        return None;
-    }
-    if info.deleted
-        && let Err(e) = store.restore(&info.arn).await
-    {
-        failed(diags, &e);
-        return None;
-    }
-    if let Err(e) = store.put_value(&info.arn, secret).await {
-        failed(diags, &e);
-        return None;
-    }
-    if let Err(e) = store.tag(&info.arn, &tags).await {
-        failed(diags, &e);
-        return None;
-    }
-    Some(info.arn)
-}
-
-/// The key currently stored in the secret.
-async fn stored_secret(
-    store: &SecretStore,
-    arn: &str,
-    diags: &mut Diagnostics,
-) -> Option<SecretValue> {
-    match store.value(arn).await {
-        Ok(Some(secret)) => Some(secret),
-        Ok(None) => {
-            diags.error(
-                "Secret not found",
-                format!("Secret {arn} no longer exists or is scheduled for deletion; refresh to recreate it."),
-            );
-            None
-        }
-        Err(e) => {
-            diags.error("Cannot read the secret", format!("Secret {arn}: {e}"));
-            None
-        }
-    }
-}
-
-/// What Tines says about a key.
-pub(crate) enum KeyCheck {
-    Accepted {
-        can_read_audit_logs: bool,
-    },
-    /// 401: unknown to the tenant, or revoked.
-    Rejected,
-}
-
-/// Asks `tenant` about `key`: `/api/v1/info` proves it works, one audit-log page whether it may read them.
-/// Also how `tinesaudit_ingestion_job` checks the key its runner will use.
-pub(crate) async fn check_key(
-    budget: &ClientBudget,
-    tenant: &str,
-    key: &SecretValue,
-) -> Result<KeyCheck, tines_client::Error> {
-    let client = budget.client_with_key(tenant, key.expose())?;
-    match client.info().await {
-        Ok(_) => {}
-        Err(e) if e.is_unauthorized() => return Ok(KeyCheck::Rejected),
-        Err(e) => return Err(e),
-    }
-    let one_record = AuditLogQuery {
-        per_page: Some(1),
-        page: Some(1),
-        ..AuditLogQuery::default()
-    };
-    match client.audit_logs_page(&one_record).await {
-        Ok(_) => Ok(KeyCheck::Accepted {
-            can_read_audit_logs: true,
-        }),
-        Err(e) if e.is_forbidden() => Ok(KeyCheck::Accepted {
-            can_read_audit_logs: false,
-        }),
-        Err(e) if e.is_unauthorized() => Ok(KeyCheck::Rejected),
-        Err(e) => Err(e),
-    }
-}
-
-/// Checks a key about to be stored; an error under `attribute` when Tines rejects it.
-async fn check_new_key(
-    tines: &TinesAccess,
-    key: &SecretValue,
-    attribute: &str,
-    diags: &mut Diagnostics,
-) -> Option<bool> {
-    match check_key(tines.budget(), tines.tenant(), key).await {
-        Ok(KeyCheck::Accepted {
-            can_read_audit_logs,
-        }) => Some(can_read_audit_logs),
-        Ok(KeyCheck::Rejected) => {
-            diags.attribute_error(
-                AttrPath::attr(attribute),
-                "Tines rejected the API key",
-                format!(
-                    "Tines answered 401 to the key in {attribute}: it is not a key of {}, or it was revoked. \
-                     Nothing was stored.",
-                    tines.tenant()
-                ),
-            );
-            None
-        }
-        Err(e) if e.is_invalid_config() => {
-            diags.attribute_error(
-                AttrPath::attr(attribute),
-                "Invalid API key",
-                format!(
-                    "{attribute} is not an API key: it may contain only visible ASCII characters."
-                ),
-            );
-            None
-        }
-        Err(e) => {
-            diags.error("Cannot check the API key", e.to_string());
-            None
-        }
-    }
-}
-
-/// The key's service-account user, or null with a warning when it cannot be found.
-async fn find_user_id(tines: &TinesAccess, name: &str, diags: &mut Diagnostics) -> Option<i64> {
-    match lookup_user_id(tines, name).await {
-        Ok(found) => {
-            if found.is_none() {
-                diags.attribute_warning(
-                    AttrPath::attr("name"),
-                    "Service-account user not found",
-                    format!(
-                        "No Tines user is named {name:?}, so user_id is null. Service, tenant-owner and team \
-                         keys have a service-account user named after the key; check that name matches the \
-                         key's name in Tines."
-                    ),
-                );
-            }
-            found
-        }
-        Err(warning) => {
-            diags.push(warning);
-            None
-        }
-    }
-}
-
-/// The one user whose first name is `name` (service accounts have no last name, which settles a tie);
-/// `Err` is a warning to show, since the key itself works without it.
-async fn lookup_user_id(tines: &TinesAccess, name: &str) -> Result<Option<i64>, Diagnostic> {
-    let users = match tines.admin().list_users().await {
-        Ok(users) => users,
-        Err(e) => {
-            let mut diagnostic =
-                admin_api_error("list users to find the key's service-account user", &e);
-            diagnostic.severity = tfplugin_framework::Severity::Warning;
-            return Err(diagnostic);
-        }
-    };
-    let named: Vec<_> = users.iter().filter(|u| u.first_name == name).collect();
-    let pick = match named.as_slice() {
-        [one] => Some(*one),
-        [] => None,
-        many => {
-            let service: Vec<_> = many.iter().filter(|u| u.last_name.is_empty()).collect();
-            match service.as_slice() {
-                [one] => Some(**one),
-                _ => {
-                    return Err(Diagnostic::warning(
-                        "Several users match the key's name",
-                        format!(
-                            "{} Tines users are named {name:?}, so user_id is null. Give the key a unique name.",
-                            many.len()
-                        ),
-                    )
-                    .at(AttrPath::attr("name")));
-                }
-            }
-        }
-    };
-    Ok(pick.map(|u| u.id as i64))
-}
-
-/// `secret_wo`, `secret`: what an HTTP header can carry. Messages never show the value.
-struct KeyShape;
-
-impl Validator for KeyShape {
-    fn validate(&self, request: &ValidateRequest<'_>, diags: &mut Diagnostics) {
-        let Some(key) = request.value.as_str() else {
-            return;
-        };
-        let key = key.trim();
-        if key.is_empty()
-            || key
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
-        {
-            diags.attribute_error(
-                request.path.clone(),
-                "Invalid API key",
-                format!(
-                    "{} must be the key's secret as Tines showed it: visible ASCII characters, without \
-                     spaces.",
-                    request.path
-                ),
-            );
-        }
-    }
-}
-
-/// `recovery_window_in_days`: 0, or what Secrets Manager accepts, 7 to 30.
-struct RecoveryWindow;
-
-impl Validator for RecoveryWindow {
-    fn validate(&self, request: &ValidateRequest<'_>, diags: &mut Diagnostics) {
-        let Some(days) = request.value.as_number().and_then(|n| n.as_i64()) else {
-            return;
-        };
-        if days != 0 && !(7..=30).contains(&days) {
-            diags.attribute_error(
-                request.path.clone(),
-                "Invalid recovery window",
-                format!("Secrets Manager keeps deleted secrets 7 to 30 days; use 0 to delete at once. Got {days}."),
-            );
         }
     }
 }

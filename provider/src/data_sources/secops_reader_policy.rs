@@ -27,10 +27,11 @@ use tfplugin_framework::DataSource;
 use tfplugin_framework::datasource::{ReadDataSourceRequest, ReadDataSourceResponse};
 use tfplugin_framework::schema::{Attribute, Schema};
 use tfplugin_framework::validator;
+use tinesaudit_job::settings::DEFAULT_PREFIX;
 
-use crate::iam_roles::policy_document;
-use crate::job_file::DEFAULT_PREFIX;
-use crate::s3::{BUCKET_NAME, KEY_PREFIX, s3_url};
+use crate::aws::iam::policy_document;
+use crate::aws::s3::s3_url;
+use crate::validators::{BUCKET_NAME, KEY_PREFIX};
 
 #[derive(Default)]
 pub struct SecopsReaderPolicyDataSource;

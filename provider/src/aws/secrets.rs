@@ -1,7 +1,7 @@
 //! AWS Secrets Manager: where `tinesaudit_api_key` keeps a key for the runner, which reads the secret's
 //! string as the key, and where `tinesaudit_ingestion_job` reads it back to check it.
 //!
-//! Every SDK call runs with tracing switched off (`aws_calls::call`): at trace level the SDK logs requests,
+//! Every SDK call runs with tracing switched off (`aws::calls::call`): at trace level the SDK logs requests,
 //! and a `PutSecretValue` request carries the key. Errors are [`AwsError`]s, which never echo a secret string.
 
 use std::collections::BTreeMap;
@@ -12,7 +12,7 @@ use aws_sdk_secretsmanager::types::Tag;
 
 use tfplugin_framework::StopSignal;
 
-use crate::aws_calls::{AwsError, call, found};
+use crate::aws::calls::{AwsError, call, found};
 
 /// A secret's value: a Tines API key. Never printed.
 #[derive(Clone, PartialEq, Eq)]

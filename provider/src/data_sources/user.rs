@@ -23,8 +23,8 @@ use tfplugin_framework::{Configure, ProviderData, validator};
 use tines_client::User;
 
 use crate::clients::{ProviderClients, configured};
-use crate::permissions::can_read_audit_logs;
-use crate::tines_errors::push_admin_api_error;
+use crate::tines::errors::push_admin_api_error;
+use crate::tines::permissions::can_read_audit_logs;
 
 #[derive(Default)]
 pub struct UserDataSource {

@@ -2,18 +2,20 @@
 //! (how long `max_pages` take at `requests_per_minute`) and its execution role's least-privilege policy
 //! (the bucket, prefix, state key and secret it names).
 //!
-//! The provider never imports the runner, so the keys read here (`bucket`, `prefix`, `state_key`,
-//! `api_key_secret_arn`, `max_pages`, `requests_per_minute`) are read as the runner's `settings.rs` reads
-//! them, with its defaults and ranges (`job_file.rs`); the runner remains the judge of everything else in
-//! the file.
+//! The keys read here (`bucket`, `prefix`, `state_key`, `api_key_secret_arn`, `max_pages`,
+//! `requests_per_minute`) are read as the runner reads them: any scalar as text, with the defaults and
+//! ranges of the contract crate (`tinesaudit_job::settings`); the runner remains the judge of everything
+//! else in the file.
 
 use serde_json::{Map, Value, json};
+use tinesaudit_job::settings::{
+    DEFAULT_PREFIX, DEFAULT_STATE_KEY, MAX_PAGES, REQUESTS_PER_MINUTE, Whole,
+};
+use tinesaudit_job::{MAX_JOB_FILE_BYTES, sha256_hex};
 
-use crate::aws_calls::AwsError;
-use crate::iam_roles::policy_document;
-use crate::job_file;
-use crate::runner_package::sha256_hex;
-use crate::s3::{Objects, S3Url};
+use crate::aws::calls::AwsError;
+use crate::aws::iam::policy_document;
+use crate::aws::s3::{Objects, S3Url};
 
 /// Lambda stops a function after at most 15 minutes.
 pub const LAMBDA_MAX_TIMEOUT_SECONDS: u64 = 900;
@@ -42,7 +44,7 @@ impl JobFile {
 /// Reads the job file; `None` when the object (or its bucket) does not exist yet.
 pub async fn fetch(objects: &Objects, url: &S3Url) -> Result<Option<JobFile>, AwsError> {
     let object = objects
-        .get(&url.bucket, &url.key, Some(job_file::MAX_BYTES))
+        .get(&url.bucket, &url.key, Some(MAX_JOB_FILE_BYTES))
         .await?;
     Ok(object.map(|object| JobFile {
         sha256: sha256_hex(&object.body),
@@ -82,22 +84,11 @@ impl JobSettings {
         })?;
         Ok(JobSettings {
             bucket,
-            prefix: text(&job, "prefix")?.unwrap_or_else(|| job_file::DEFAULT_PREFIX.to_owned()),
-            state_key: text(&job, "state_key")?
-                .unwrap_or_else(|| job_file::DEFAULT_STATE_KEY.to_owned()),
+            prefix: text(&job, "prefix")?.unwrap_or_else(|| DEFAULT_PREFIX.to_owned()),
+            state_key: text(&job, "state_key")?.unwrap_or_else(|| DEFAULT_STATE_KEY.to_owned()),
             api_key_secret_arn: text(&job, "api_key_secret_arn")?,
-            max_pages: number(
-                &job,
-                "max_pages",
-                job_file::MAX_MAX_PAGES,
-                job_file::DEFAULT_MAX_PAGES,
-            )?,
-            requests_per_minute: number(
-                &job,
-                "requests_per_minute",
-                job_file::MAX_REQUESTS_PER_MINUTE,
-                job_file::DEFAULT_REQUESTS_PER_MINUTE,
-            )?,
+            max_pages: number(&job, MAX_PAGES)?,
+            requests_per_minute: number(&job, REQUESTS_PER_MINUTE)?,
         })
     }
 
@@ -194,21 +185,14 @@ fn text(job: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
     }
 }
 
-/// A whole-number setting in `1..=max`, `default` when absent. The runner's limits are positive, so they
-/// convert to `u64` losslessly.
-fn number(job: &Map<String, Value>, key: &str, max: i64, default: i64) -> Result<u64, String> {
-    let (max, default) = (max.unsigned_abs(), default.unsigned_abs());
-    let Some(raw) = text(job, key)? else {
-        return Ok(default);
-    };
-    raw.parse::<u64>()
-        .ok()
-        .filter(|n| (1..=max).contains(n))
-        .ok_or_else(|| {
-            format!(
-                "job file key \"{key}\" is {raw}; the runner accepts a whole number in 1..={max}"
-            )
-        })
+/// A whole-number setting as the runner reads it, its default when absent.
+fn number(job: &Map<String, Value>, limit: Whole) -> Result<u64, String> {
+    match text(job, limit.key)? {
+        None => Ok(limit.default),
+        Some(raw) => limit
+            .accept(&raw)
+            .map_err(|problem| format!("job file key \"{}\": {problem}", limit.key)),
+    }
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use tfplugin_framework::value::Type;
 use tfplugin_framework::{Configure, ProviderData};
 
 use crate::clients::{ProviderClients, configured};
-use crate::tines_errors::provider_key_error;
+use crate::tines::errors::provider_key_error;
 
 #[derive(Default)]
 pub struct TenantDataSource {

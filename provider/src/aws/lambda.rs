@@ -16,7 +16,7 @@ use aws_sdk_lambda::types::{
     State,
 };
 
-use crate::aws_calls::{
+use crate::aws::calls::{
     AwsError, MANAGED_BY, MANAGED_BY_TAG, call, found, pause, while_role_is_new,
 };
 use tfplugin_framework::StopSignal;

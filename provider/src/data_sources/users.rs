@@ -21,8 +21,8 @@ use tfplugin_framework::value::Type;
 use tfplugin_framework::{Configure, ProviderData};
 
 use crate::clients::{ProviderClients, configured};
-use crate::permissions::can_read_audit_logs;
-use crate::tines_errors::push_admin_api_error;
+use crate::tines::errors::push_admin_api_error;
+use crate::tines::permissions::can_read_audit_logs;
 
 #[derive(Default)]
 pub struct UsersDataSource {

@@ -45,8 +45,8 @@ use tfplugin_framework::{Configure, Known, ProviderData, Resource, plan_modifier
 use tines_client::{User, UserUpdate};
 
 use crate::clients::{ProviderClients, configured};
-use crate::permissions::{KNOWN_PERMISSIONS, permission_names};
-use crate::tines_errors::push_admin_api_error;
+use crate::tines::errors::push_admin_api_error;
+use crate::tines::permissions::{KNOWN_PERMISSIONS, permission_names};
 
 #[derive(Default)]
 pub struct TenantPermissionsResource {

@@ -1,20 +1,18 @@
-//! S3 for the job file: the naming rules checked at plan time (bucket names, key prefixes, object keys),
+//! S3 for the job file: the naming rules (checked at plan time by `validators.rs`) (bucket names, key prefixes, object keys),
 //! `s3://` URLs, and the few object calls `tinesaudit_ingestion_job` and `tinesaudit_schedule` make (get,
 //! put, delete), with errors sorted into what a user can act on.
 //!
-//! Every SDK call runs with tracing switched off (`aws_calls::call`): the provider never lets the AWS SDK
+//! Every SDK call runs with tracing switched off (`aws::calls::call`): the provider never lets the AWS SDK
 //! log.
 
 use std::collections::HashMap;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
-use tfplugin_framework::diag::Diagnostics;
-use tfplugin_framework::validator::{ValidateRequest, Validator};
 
 use tfplugin_framework::StopSignal;
 
-use crate::aws_calls::{AwsError, call, found, quiet};
+use crate::aws::calls::{AwsError, call, found, quiet};
 
 /// S3's codes for a missing object or bucket: `NotFound` is how S3-compatible stores may say either.
 const NOT_FOUND: &[&str] = &["NoSuchKey", "NoSuchBucket", "NotFound"];
@@ -162,42 +160,6 @@ impl S3Url {
                 key: key.to_owned(),
             },
         )
-    }
-}
-
-/// A validator from one of the checks above, reporting under the attribute.
-pub struct S3Name {
-    what: &'static str,
-    check: fn(&str) -> Result<(), String>,
-}
-
-pub const BUCKET_NAME: S3Name = S3Name {
-    what: "Invalid S3 bucket name",
-    check: check_bucket_name,
-};
-
-pub const KEY_PREFIX: S3Name = S3Name {
-    what: "Invalid S3 key prefix",
-    check: check_prefix,
-};
-
-pub const OBJECT_KEY: S3Name = S3Name {
-    what: "Invalid S3 object key",
-    check: check_object_key,
-};
-
-impl Validator for S3Name {
-    fn validate(&self, request: &ValidateRequest<'_>, diags: &mut Diagnostics) {
-        let Some(value) = request.value.as_str() else {
-            return;
-        };
-        if let Err(problem) = (self.check)(value) {
-            diags.attribute_error(
-                request.path.clone(),
-                self.what,
-                format!("{} {problem} (got {value:?}).", request.path),
-            );
-        }
     }
 }
 

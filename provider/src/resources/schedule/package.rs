@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use base64::Engine as _;
-use sha2::{Digest as _, Sha256};
+use tinesaudit_job::sha256_hex;
 use tokio::sync::Mutex;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
@@ -69,14 +69,6 @@ impl Package {
     pub fn sha256(&self) -> &str {
         &self.sha256
     }
-}
-
-/// Lowercase hex SHA-256 of `data`.
-pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 /// Lambda's `CodeSha256` (base64) as `runner_sha256` (hex); `None` when it is not base64 of 32 bytes.
@@ -220,6 +212,7 @@ mod tests {
     use std::io::Read as _;
 
     use super::*;
+    use sha2::{Digest as _, Sha256};
 
     #[test]
     fn the_same_binary_always_gives_the_same_zip() {

@@ -10,7 +10,7 @@ use percent_encoding::percent_decode_str;
 
 use tfplugin_framework::StopSignal;
 
-use crate::aws_calls::{AwsError, MANAGED_BY, MANAGED_BY_TAG, SCHEDULE_TAG, call, found, quiet};
+use crate::aws::calls::{AwsError, MANAGED_BY, MANAGED_BY_TAG, SCHEDULE_TAG, call, found, quiet};
 
 const NOT_FOUND: &[&str] = &["NoSuchEntity"];
 

@@ -21,7 +21,6 @@ use tfplugin_framework::datasource::{
 };
 use tfplugin_framework::diag::Diagnostics;
 use tfplugin_framework::schema::{Attribute, Schema};
-use tfplugin_framework::validator::{ValidateRequest, Validator};
 use tfplugin_framework::value::Type;
 use tfplugin_framework::{AttrPath, Configure, ProviderData, validator};
 use tines_client::{
@@ -30,7 +29,8 @@ use tines_client::{
 };
 
 use crate::clients::{ProviderClients, configured};
-use crate::tines_errors::provider_key_error;
+use crate::tines::errors::provider_key_error;
+use crate::validators::Rfc3339;
 
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
@@ -271,27 +271,6 @@ fn newest_first(mut records: Vec<AuditLogRecord>, limit: usize) -> Vec<AuditLogR
     records.dedup_by_key(|r| r.id());
     records.truncate(limit);
     records
-}
-
-/// `after`, `before`: RFC 3339 timestamps. Also an ingestion job's `backfill_from`.
-pub(crate) struct Rfc3339;
-
-impl Validator for Rfc3339 {
-    fn validate(&self, request: &ValidateRequest<'_>, diags: &mut Diagnostics) {
-        let Some(raw) = request.value.as_str() else {
-            return;
-        };
-        if raw.parse::<Timestamp>().is_err() {
-            diags.attribute_error(
-                request.path.clone(),
-                "Invalid timestamp",
-                format!(
-                    "{} must be an RFC 3339 timestamp such as 2025-01-01T00:00:00Z; got {raw:?}.",
-                    request.path
-                ),
-            );
-        }
-    }
 }
 
 #[cfg(test)]
