@@ -107,7 +107,7 @@ fn the_release_lists_every_artifact_in_its_signed_sha256sums() -> Result<()> {
         release.sums.keys()
     );
     for (name, hash) in &release.sums {
-        let actual = sha256_hex(&std::fs::read(release.path(name))?);
+        let actual = tinesaudit_job::sha256_hex(&std::fs::read(release.path(name))?);
         ensure!(
             &actual == hash,
             "{name} has SHA-256 {actual}, SHA256SUMS says {hash}"
@@ -622,12 +622,4 @@ fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
     }
     std::fs::write(path, serde_json::to_vec_pretty(value)?)?;
     Ok(())
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }

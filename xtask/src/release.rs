@@ -22,7 +22,6 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
-use sha2::{Digest as _, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
@@ -214,7 +213,11 @@ pub fn run(repo: &Path, options: &Options) -> Result<PathBuf> {
     let sums_name = format!("{prefix}_SHA256SUMS");
     let mut sums = String::new();
     for name in &files {
-        writeln!(sums, "{}  {name}", sha256_hex(&read(&out.join(name))?))?;
+        writeln!(
+            sums,
+            "{}  {name}",
+            tinesaudit_job::sha256_hex(&read(&out.join(name))?)
+        )?;
     }
     write(&out, &sums_name, sums.as_bytes())?;
     let key = sign(&out, &sums_name, &format!("{prefix}_signing-key.asc"))?;
@@ -391,13 +394,6 @@ fn release_notes(
         key.armor
     )?;
     Ok(notes)
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {

@@ -86,28 +86,6 @@ fn changed_since(path: &Path, time: SystemTime) -> Option<PathBuf> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ScratchDir;
-
-    #[test]
-    fn a_file_changed_after_the_build_is_found_below_folders() {
-        let scratch = ScratchDir::new("dist-test").unwrap();
-        let nested = scratch.path().join("src/sink");
-        fs::create_dir_all(&nested).unwrap();
-        fs::write(nested.join("old.rs"), "").unwrap();
-        let built = SystemTime::now();
-        assert_eq!(changed_since(scratch.path(), built), None);
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        fs::write(nested.join("new.rs"), "").unwrap();
-        assert_eq!(
-            changed_since(scratch.path(), built),
-            Some(nested.join("new.rs"))
-        );
-    }
-}
-
 /// The folder `cargo xtask release` (or `cargo xtask release --dev`) filled for this workspace's
 /// version: `TINESAUDIT_RELEASE_DIR` when set (`cargo xtask test` sets it), else
 /// `<target dir>/releases/<version>/`.
@@ -131,4 +109,26 @@ pub fn release_dir() -> Result<PathBuf> {
         bail!("{} holds no release; {RELEASE_HINT}", dir.display());
     }
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ScratchDir;
+
+    #[test]
+    fn a_file_changed_after_the_build_is_found_below_folders() {
+        let scratch = ScratchDir::new("dist-test").unwrap();
+        let nested = scratch.path().join("src/sink");
+        fs::create_dir_all(&nested).unwrap();
+        fs::write(nested.join("old.rs"), "").unwrap();
+        let built = SystemTime::now();
+        assert_eq!(changed_since(scratch.path(), built), None);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(nested.join("new.rs"), "").unwrap();
+        assert_eq!(
+            changed_since(scratch.path(), built),
+            Some(nested.join("new.rs"))
+        );
+    }
 }
