@@ -61,6 +61,8 @@ resource "tinesaudit_schedule" "audit" {
   job_file        = tinesaudit_ingestion_job.audit.job_file
   job_file_sha256 = tinesaudit_ingestion_job.audit.content_sha256
   expression      = "rate(15 minutes)"
+  # Graviton: the same runner built for arm64, at Lambda's lower arm64 price.
+  architecture = "arm64"
   # Spreads the runs of many schedules; a run still delivers everything since the last one.
   flexible_window_minutes = 5
 }

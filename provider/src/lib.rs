@@ -29,5 +29,7 @@ mod tines;
 mod validators;
 
 pub use provider::{ADDRESS, TYPE_NAME, TinesAuditProvider};
-pub use resources::schedule::package::{BOOTSTRAP_FILE_NAME, Package, RunnerPackages};
+pub use resources::schedule::package::{
+    Architecture, BOOTSTRAP_FILE_NAME, Package, RunnerPackages,
+};
 pub use tines::permissions::KNOWN_PERMISSIONS;

@@ -1,5 +1,5 @@
 //! AWS Lambda: the function `tinesaudit_schedule` runs the runner in, on the custom runtime
-//! (`provided.al2023`, handler `bootstrap`, x86_64).
+//! (`provided.al2023`, handler `bootstrap`, x86_64 or arm64).
 //!
 //! Lambda changes a function asynchronously: after a create it is `Pending`, after an update its
 //! `LastUpdateStatus` is `InProgress`, and a further change in the meantime is refused. Every change here
@@ -12,18 +12,17 @@ use std::time::{Duration, Instant};
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
-    Architecture, Environment, FunctionCode, FunctionConfiguration, LastUpdateStatus, Runtime,
-    State,
+    Environment, FunctionCode, FunctionConfiguration, LastUpdateStatus, Runtime, State,
 };
 
 use crate::aws::calls::{
     AwsError, MANAGED_BY, MANAGED_BY_TAG, call, found, pause, while_role_is_new,
 };
+use crate::resources::schedule::package::Architecture;
 use tfplugin_framework::StopSignal;
 
 pub const RUNTIME: &str = "provided.al2023";
 pub const HANDLER: &str = "bootstrap";
-pub const ARCHITECTURE: &str = "x86_64";
 
 const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 
@@ -40,6 +39,7 @@ pub struct FunctionSpec<'a> {
     pub memory_mb: i64,
     pub environment: &'a BTreeMap<String, String>,
     pub tags: &'a BTreeMap<String, String>,
+    pub architecture: Architecture,
 }
 
 /// What Lambda says about a function.
@@ -95,13 +95,21 @@ impl FunctionInfo {
         self.tags.get(MANAGED_BY_TAG).map(String::as_str) == Some(MANAGED_BY)
     }
 
-    /// Runs a `bootstrap` on the custom runtime, as the runner needs (an empty architecture list is
-    /// Lambda's default, x86_64).
+    /// Runs a `bootstrap` on the custom runtime, as the runner needs, on an architecture it is built for.
     pub fn has_runner_runtime(&self) -> bool {
         self.runtime.as_deref() == Some(RUNTIME)
             && self.handler.as_deref() == Some(HANDLER)
-            && matches!(self.architectures.as_slice(), [] | [_])
-            && self.architectures.iter().all(|a| a == ARCHITECTURE)
+            && self.architecture().is_some()
+    }
+
+    /// The one architecture the function runs on, when the runner is built for it (an empty list is
+    /// Lambda's default, x86_64).
+    pub fn architecture(&self) -> Option<Architecture> {
+        match self.architectures.as_slice() {
+            [] => Some(Architecture::X86_64),
+            [one] => Architecture::parse(one),
+            _ => None,
+        }
     }
 
     /// Whether the configuration already is what `spec` asks for.
@@ -191,7 +199,7 @@ impl Functions {
                     .description(spec.description)
                     .runtime(Runtime::from(RUNTIME))
                     .handler(HANDLER)
-                    .architectures(Architecture::from(ARCHITECTURE))
+                    .architectures(spec.architecture.as_str().into())
                     .role(spec.role_arn)
                     .timeout(seconds(spec.timeout_seconds))
                     .memory_size(seconds(spec.memory_mb))
@@ -211,15 +219,20 @@ impl Functions {
         self.wait_until_ready(spec.name).await
     }
 
-    /// Replaces the code (and the architecture, which only changes with the code).
-    pub async fn update_code(&self, name: &str, zip: &[u8]) -> Result<FunctionInfo, AwsError> {
+    /// Replaces the code and the architecture, which only changes with the code.
+    pub async fn update_code(
+        &self,
+        name: &str,
+        architecture: Architecture,
+        zip: &[u8],
+    ) -> Result<FunctionInfo, AwsError> {
         self.when_ready(name, || {
             call(
                 &self.stop,
                 self.client
                     .update_function_code()
                     .function_name(name)
-                    .architectures(Architecture::from(ARCHITECTURE))
+                    .architectures(architecture.as_str().into())
                     .zip_file(Blob::new(zip))
                     .send(),
             )

@@ -10,6 +10,9 @@
 //!   function, schedule or role.
 //! * `given_roles`: roles of the user's own; switching to a created execution role and back, which
 //!   deletes it again; the user's roles stay after destroy.
+//! * `architectures`: an arm64 function running the arm64 bootstrap; import-verify; its code replaced
+//!   behind Terraform's back shows as drift and is put back; then x86_64 in place, with the x86_64
+//!   bootstrap (moto keeps a function's first architecture, so the function's own is checked only there).
 //!
 //! The bootstrap is a small file the test writes (moto never runs code), and the job file is put into
 //! SeaweedFS directly, as `tinesaudit_ingestion_job` would.
@@ -25,7 +28,7 @@ use tfplugin_framework::FrameworkServer;
 use tfplugin_harness::{
     Action, BoxError, Context, PlanCheck, ProviderSource, StateCheck, Step, TestCase,
 };
-use tinesaudit_provider::{ADDRESS, TinesAuditProvider};
+use tinesaudit_provider::{ADDRESS, Architecture, RunnerPackages, TinesAuditProvider};
 use tinesaudit_testkit::{AwsEmulator, S3Server};
 
 const ADDR: &str = "tinesaudit_schedule.sync";
@@ -81,6 +84,43 @@ impl Cloud {
         std::fs::write(
             self.bootstrap(),
             format!("#!/bin/sh\necho 'tinesaudit-runner {version}'\n"),
+        )?;
+        Ok(())
+    }
+
+    /// The arm64 stand-in, beside the x86_64 one as a release archive has it.
+    fn write_arm64_bootstrap(&self) -> Result<(), BoxError> {
+        std::fs::write(
+            self.dir.path().join("tinesaudit-runner-bootstrap-arm64"),
+            "#!/bin/sh\necho 'tinesaudit-runner for arm64'\n",
+        )?;
+        Ok(())
+    }
+
+    /// The function's architectures, as Lambda reports them.
+    fn architectures(&self, name: &str) -> Result<Vec<String>, BoxError> {
+        let function = self.runtime.block_on(
+            self.lambda
+                .get_function_configuration()
+                .function_name(name)
+                .send(),
+        )?;
+        Ok(function
+            .architectures()
+            .iter()
+            .map(|a| a.as_str().to_owned())
+            .collect())
+    }
+
+    /// Moves the function to `architecture` as a console user would, with code of their own.
+    fn set_architecture(&self, name: &str, architecture: &str) -> Result<(), BoxError> {
+        self.runtime.block_on(
+            self.lambda
+                .update_function_code()
+                .function_name(name)
+                .architectures(architecture.into())
+                .zip_file(b"moved by hand".to_vec().into())
+                .send(),
         )?;
         Ok(())
     }
@@ -354,6 +394,8 @@ struct Settings {
     scheduler_role_arn: Option<String>,
     /// `job_file_sha256` set, as with `tinesaudit_ingestion_job`; otherwise read at plan time.
     pin_job: bool,
+    /// `architecture`, when set.
+    architecture: Option<&'static str>,
 }
 
 impl Settings {
@@ -366,6 +408,7 @@ impl Settings {
             role_arn: None,
             scheduler_role_arn: None,
             pin_job: true,
+            architecture: None,
         }
     }
 }
@@ -403,7 +446,7 @@ resource "tinesaudit_schedule" "sync" {{
 {pinned}  expression = {expression:?}
   enabled    = {enabled}
   memory_mb  = {memory}
-{role}{scheduler_role}  environment = {{
+{role}{scheduler_role}{architecture}  environment = {{
     AWS_ENDPOINT_URL    = {moto:?}
     S3_FORCE_PATH_STYLE = "true"
   }}
@@ -418,6 +461,7 @@ resource "tinesaudit_schedule" "sync" {{
         memory = settings.memory_mb,
         role = optional("role_arn", &settings.role_arn),
         scheduler_role = optional("scheduler_role_arn", &settings.scheduler_role_arn),
+        architecture = optional("architecture", &settings.architecture.map(str::to_owned)),
     )
 }
 
@@ -895,5 +939,86 @@ fn given_roles() {
             }
             Ok(())
         })
+        .run();
+}
+
+#[test]
+fn architectures() {
+    let cloud = Cloud::start();
+    let name = "acc-arch";
+    let arm = Settings {
+        architecture: Some("arm64"),
+        ..Settings::new(name)
+    };
+    let intel = Settings {
+        architecture: Some("x86_64"),
+        ..arm.clone()
+    };
+    let hcl = |settings: &Settings| config(&cloud, settings);
+    let runs_on = |cloud: &Arc<Cloud>, expected: &'static str| {
+        let cloud = Arc::clone(cloud);
+        StateCheck::custom("the function's architecture", move |_| {
+            let architectures = cloud.architectures(name)?;
+            if architectures == [expected] {
+                Ok(())
+            } else {
+                Err(format!("the function runs on {architectures:?}, not {expected}").into())
+            }
+        })
+    };
+    let arm64_package = |cloud: &Arc<Cloud>| {
+        let cloud = Arc::clone(cloud);
+        StateCheck::custom("runner_sha256 is the arm64 bootstrap's", move |state| {
+            let recorded = state.attr_str(ADDR, "runner_sha256")?;
+            let packages = RunnerPackages::from_file(cloud.bootstrap());
+            let arm64 = cloud
+                .runtime
+                .block_on(packages.load(Architecture::Arm64))
+                .map_err(|e| e.to_string())?;
+            if recorded == arm64.sha256() {
+                Ok(())
+            } else {
+                Err(format!("the state records {recorded}, not the arm64 package").into())
+            }
+        })
+    };
+
+    TestCase::new(cloud.provider())
+        .sequential()
+        .step(
+            Step::config(hcl(&arm))
+                .pre_config(cloud.hook(|cloud| {
+                    cloud.write_bootstrap(1)?;
+                    cloud.write_arm64_bootstrap()?;
+                    cloud.put_job()?;
+                    Ok(())
+                }))
+                .state_check(StateCheck::attr(ADDR, "architecture", "arm64"))
+                .state_check(arm64_package(&cloud))
+                .state_check(code_matches_state(&cloud, name))
+                .state_check(runs_on(&cloud, "arm64")),
+        )
+        .step(Step::import(ADDR).verify())
+        .step(
+            drift(
+                &cloud,
+                &hcl(&arm),
+                Action::Update,
+                Action::Update,
+                move |cloud| cloud.set_architecture(name, "x86_64"),
+            )
+            .state_check(runs_on(&cloud, "arm64"))
+            .state_check(code_matches_state(&cloud, name)),
+        )
+        // In place, with the x86_64 package. moto keeps the architecture a function was created with
+        // (its UpdateFunctionCode ignores `Architectures`, which Lambda applies), so its refresh still
+        // reads arm64 afterwards and the next plan is not empty; against Lambda it is.
+        .step(
+            Step::config(hcl(&intel))
+                .plan_check(PlanCheck::action(ADDR, Action::Update))
+                .state_check(StateCheck::attr(ADDR, "architecture", "x86_64"))
+                .state_check(code_matches_state(&cloud, name))
+                .expect_non_empty_plan(),
+        )
         .run();
 }

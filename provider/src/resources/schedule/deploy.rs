@@ -11,7 +11,7 @@ use tfplugin_framework::path::AttrPath;
 use tfplugin_framework::value::SchemaValue;
 
 use super::job::{FunctionPlace, JobSettings};
-use super::package::{Package, code_sha256_to_hex};
+use super::package::{Architecture, Package, code_sha256_to_hex};
 use super::plan::derive_timeout;
 use super::roles::{CreatedRole, delete_created_role, ensure_role, invoke_policy, set_only_policy};
 use super::{
@@ -65,7 +65,7 @@ pub(super) async fn deploy(
     };
     let given_role = given("role_arn", diags);
     let given_scheduler_role = given("scheduler_role_arn", diags);
-    let package = load_package(clients, &plan, diags).await?;
+    let (architecture, package) = load_package(clients, &plan, diags).await?;
     let job = read_job_file(clients, &plan, diags).await?;
     let (Some(functions), Some(roles), Some(schedules)) = (
         clients.lambda(diags).await,
@@ -107,6 +107,7 @@ pub(super) async fn deploy(
         memory_mb: plan.memory_mb,
         environment: &environment,
         tags: &tags,
+        architecture,
     };
     let function = deploy_function(&functions, &spec, &package, new_role, creating, diags).await?;
 
@@ -183,13 +184,24 @@ pub(super) async fn deploy(
     })
 }
 
-/// The package, which must be the one planned.
+/// The architecture, and its package, which must be the one planned.
 pub(super) async fn load_package(
     clients: &ProviderClients,
     plan: &ScheduleModel,
     diags: &mut Diagnostics,
-) -> Option<Arc<Package>> {
-    let package = match clients.runner().load().await {
+) -> Option<(Architecture, Arc<Package>)> {
+    let Some(architecture) = Architecture::parse(&plan.architecture) else {
+        diags.attribute_error(
+            AttrPath::attr("architecture"),
+            "Unknown architecture",
+            format!(
+                "{:?} is not an architecture the runner is built for: x86_64 or arm64.",
+                plan.architecture
+            ),
+        );
+        return None;
+    };
+    let package = match clients.runner().load(architecture).await {
         Ok(package) => package,
         Err(e) => {
             diags.error("Runner package not available", e.to_string());
@@ -209,7 +221,7 @@ pub(super) async fn load_package(
         );
         return None;
     }
-    Some(package)
+    Some((architecture, package))
 }
 
 /// The job file as apply reads it.
@@ -372,8 +384,14 @@ pub(super) async fn deploy_function(
         };
     }
     let deployed = code_sha256_to_hex(&function.code_sha256);
-    if deployed.as_deref() != Some(package.sha256()) || !function.has_runner_runtime() {
-        function = match functions.update_code(name, package.zip()).await {
+    if deployed.as_deref() != Some(package.sha256())
+        || !function.has_runner_runtime()
+        || function.architecture() != Some(spec.architecture)
+    {
+        function = match functions
+            .update_code(name, spec.architecture, package.zip())
+            .await
+        {
             Ok(function) => function,
             Err(e) => {
                 failed(diags, e);

@@ -1,9 +1,10 @@
 //! The runner's Lambda deployment package, built by the provider around the runner's `bootstrap` binary.
 //!
-//! The provider ships with the runner: `cargo xtask bundle` puts `tinesaudit-runner-bootstrap` (the runner
-//! built for Lambda's `provided.al2023` runtime) in the same folder as the provider binary, and the
-//! provider deploys that file. [`TinesAuditProvider::with_runner_bootstrap`] names another one, for tests
-//! and embedding.
+//! The provider ships with the runner: `cargo xtask bundle` (and a release archive) puts
+//! `tinesaudit-runner-bootstrap` (the runner built for Lambda's `provided.al2023` runtime on x86_64) and
+//! `tinesaudit-runner-bootstrap-arm64` (on arm64) in the same folder as the provider binary, and the
+//! provider deploys the one of the schedule's `architecture`. [`TinesAuditProvider::with_runner_bootstrap`]
+//! names another x86_64 file, for tests and embedding; its arm64 sibling has the same name with `-arm64`.
 //!
 //! The zip is built in memory and deterministically: one entry `bootstrap`, Unix mode 0755, a fixed
 //! timestamp, deflate at a fixed level. The same binary therefore always gives the same zip, and the same
@@ -13,6 +14,7 @@
 //!
 //! [`TinesAuditProvider::with_runner_bootstrap`]: crate::TinesAuditProvider::with_runner_bootstrap
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -27,6 +29,41 @@ use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 /// The runner's Lambda binary, beside the provider's executable.
 pub const BOOTSTRAP_FILE_NAME: &str = "tinesaudit-runner-bootstrap";
+
+/// The Lambda architectures the runner is built for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Architecture {
+    X86_64,
+    Arm64,
+}
+
+impl Architecture {
+    pub const ALL: [Architecture; 2] = [Architecture::X86_64, Architecture::Arm64];
+
+    /// Lambda's name: `x86_64` or `arm64`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Architecture> {
+        Architecture::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
+    /// The bootstrap's file name beside `x86_64`, the x86_64 one: the same with `-arm64` for arm64.
+    fn bootstrap(self, x86_64: &Path) -> PathBuf {
+        match self {
+            Architecture::X86_64 => x86_64.to_owned(),
+            Architecture::Arm64 => {
+                let mut name = x86_64.file_name().unwrap_or_default().to_owned();
+                name.push("-arm64");
+                x86_64.with_file_name(name)
+            }
+        }
+    }
+}
 
 /// The entry the `provided.al2023` runtime starts.
 const ENTRY_NAME: &str = "bootstrap";
@@ -91,10 +128,11 @@ impl fmt::Display for PackageError {
         match &self.path {
             Some(path) => write!(
                 f,
-                "The runner's Lambda binary {} {}. The provider deploys the file {BOOTSTRAP_FILE_NAME} from the \
-                 folder of its own executable: install the provider from a release archive, which has both, or \
-                 run `cargo xtask bundle` and use the provider binary in target/dist/, where the bootstrap is \
-                 built next to it.",
+                "The runner's Lambda binary {} {}. The provider deploys the file {BOOTSTRAP_FILE_NAME} (x86_64) \
+                 or {BOOTSTRAP_FILE_NAME}-arm64 from the folder of its own executable: install the provider \
+                 from a release archive, which has all three, or run `cargo xtask bundle` and use the provider \
+                 binary in target/dist/, where the x86_64 bootstrap is built next to it (`cargo xtask release` \
+                 builds both).",
                 path.display(),
                 self.problem
             ),
@@ -103,11 +141,11 @@ impl fmt::Display for PackageError {
     }
 }
 
-/// Where the bootstrap comes from, and the package last built from it.
+/// Where the bootstraps come from, and the package last built from each.
 pub struct RunnerPackages {
-    /// `None`: beside the provider's executable.
+    /// The x86_64 bootstrap; `None`: beside the provider's executable.
     bootstrap: Option<PathBuf>,
-    cache: Mutex<Option<Cached>>,
+    cache: Mutex<HashMap<Architecture, Cached>>,
 }
 
 struct Cached {
@@ -128,21 +166,21 @@ impl RunnerPackages {
     pub fn beside_executable() -> Arc<Self> {
         Arc::new(Self {
             bootstrap: None,
-            cache: Mutex::new(None),
+            cache: Mutex::new(HashMap::new()),
         })
     }
 
-    /// A bootstrap at `path`.
+    /// The x86_64 bootstrap at `path`, the arm64 one beside it with `-arm64` added to the name.
     pub fn from_file(path: impl Into<PathBuf>) -> Arc<Self> {
         Arc::new(Self {
             bootstrap: Some(path.into()),
-            cache: Mutex::new(None),
+            cache: Mutex::new(HashMap::new()),
         })
     }
 
-    fn path(&self) -> Result<PathBuf, PackageError> {
+    fn path(&self, architecture: Architecture) -> Result<PathBuf, PackageError> {
         if let Some(path) = &self.bootstrap {
-            return Ok(path.clone());
+            return Ok(architecture.bootstrap(path));
         }
         let executable = std::env::current_exe().map_err(|e| PackageError {
             path: None,
@@ -151,15 +189,17 @@ impl RunnerPackages {
                  {BOOTSTRAP_FILE_NAME} beside it."
             ),
         })?;
-        Ok(executable
-            .parent()
-            .unwrap_or_else(|| Path::new("."))
-            .join(BOOTSTRAP_FILE_NAME))
+        Ok(architecture.bootstrap(
+            &executable
+                .parent()
+                .unwrap_or_else(|| Path::new("."))
+                .join(BOOTSTRAP_FILE_NAME),
+        ))
     }
 
-    /// The package for the bootstrap as it is now; built again only when the file changed.
-    pub async fn load(&self) -> Result<Arc<Package>, PackageError> {
-        let path = self.path()?;
+    /// The package for `architecture`'s bootstrap as it is now; built again only when the file changed.
+    pub async fn load(&self, architecture: Architecture) -> Result<Arc<Package>, PackageError> {
+        let path = self.path(architecture)?;
         let failed = |problem: String| PackageError {
             path: Some(path.clone()),
             problem,
@@ -178,7 +218,7 @@ impl RunnerPackages {
             modified: metadata.modified().ok(),
         };
         let mut cache = self.cache.lock().await;
-        if let Some(cached) = cache.as_ref()
+        if let Some(cached) = cache.get(&architecture)
             && cached.path == path
             && cached.stamp == stamp
             && stamp.modified.is_some()
@@ -198,11 +238,14 @@ impl RunnerPackages {
         .map_err(|e| failed(format!("could not be packaged: {e}")))?
         .map_err(failed)?;
         let package = Arc::new(package);
-        *cache = Some(Cached {
-            path,
-            stamp,
-            package: Arc::clone(&package),
-        });
+        cache.insert(
+            architecture,
+            Cached {
+                path,
+                stamp,
+                package: Arc::clone(&package),
+            },
+        );
         Ok(package)
     }
 }
@@ -270,13 +313,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(BOOTSTRAP_FILE_NAME);
         let packages = RunnerPackages::from_file(&path);
-        let error = packages.load().await.err().unwrap().to_string();
+        let error = packages
+            .load(Architecture::X86_64)
+            .await
+            .err()
+            .unwrap()
+            .to_string();
         assert!(error.contains(&path.display().to_string()), "{error}");
         assert!(error.contains("does not exist"), "{error}");
         assert!(error.contains("cargo xtask bundle"), "{error}");
 
         std::fs::write(&path, b"").unwrap();
-        let error = packages.load().await.err().unwrap().to_string();
+        let error = packages
+            .load(Architecture::X86_64)
+            .await
+            .err()
+            .unwrap()
+            .to_string();
         assert!(error.contains("is empty"), "{error}");
     }
 
@@ -286,11 +339,35 @@ mod tests {
             .unwrap()
             .with_file_name(BOOTSTRAP_FILE_NAME);
         let error = RunnerPackages::beside_executable()
-            .load()
+            .load(Architecture::X86_64)
             .await
             .err()
             .unwrap();
         assert_eq!(error.path.as_deref(), Some(expected.as_path()));
+    }
+
+    #[tokio::test]
+    async fn the_arm64_bootstrap_is_the_x86_64_ones_name_with_arm64_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let x86_64 = dir.path().join(BOOTSTRAP_FILE_NAME);
+        std::fs::write(&x86_64, b"x86_64 runner").unwrap();
+        std::fs::write(
+            dir.path().join(format!("{BOOTSTRAP_FILE_NAME}-arm64")),
+            b"arm64 runner",
+        )
+        .unwrap();
+        let packages = RunnerPackages::from_file(&x86_64);
+        let intel = packages.load(Architecture::X86_64).await.unwrap();
+        let arm = packages.load(Architecture::Arm64).await.unwrap();
+        assert_eq!(
+            arm.sha256(),
+            Package::build(b"arm64 runner").unwrap().sha256()
+        );
+        assert_ne!(intel.sha256(), arm.sha256());
+        assert!(Arc::ptr_eq(
+            &intel,
+            &packages.load(Architecture::X86_64).await.unwrap()
+        ));
     }
 
     #[tokio::test]
@@ -299,12 +376,12 @@ mod tests {
         let path = dir.path().join("bootstrap-v1");
         std::fs::write(&path, b"version one").unwrap();
         let packages = RunnerPackages::from_file(&path);
-        let first = packages.load().await.unwrap();
-        let again = packages.load().await.unwrap();
+        let first = packages.load(Architecture::X86_64).await.unwrap();
+        let again = packages.load(Architecture::X86_64).await.unwrap();
         assert!(Arc::ptr_eq(&first, &again), "cached");
 
         std::fs::write(&path, b"version two, longer").unwrap();
-        let upgraded = packages.load().await.unwrap();
+        let upgraded = packages.load(Architecture::X86_64).await.unwrap();
         assert_ne!(first.sha256(), upgraded.sha256());
     }
 }

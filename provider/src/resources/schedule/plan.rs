@@ -13,6 +13,7 @@ use tfplugin_framework::value::SchemaValue;
 
 use super::deploy::{is_function, is_role};
 use super::job::{JobSettings, LAMBDA_MAX_TIMEOUT_SECONDS};
+use super::package::Architecture;
 use super::{MAX_NAME_LEN, RUNNER_ROLE_SUFFIX, SCHEDULER_ROLE_SUFFIX, ScheduleResource, job};
 use crate::aws::s3::S3Url;
 use crate::aws::scheduler::{self};
@@ -73,13 +74,23 @@ impl ModifyPlan for ScheduleResource {
             return;
         };
         let plan = &mut response.plan;
-        match clients.runner().load().await {
-            Ok(package) => plan.set_attr(
-                &AttrPath::attr("runner_sha256"),
-                &Some(package.sha256()),
-                diags,
-            ),
-            Err(e) => return diags.error("Runner package not available", e.to_string()),
+        let runner_sha256 = AttrPath::attr("runner_sha256");
+        let architecture = plan.get_attr::<Known<String>>(&AttrPath::attr("architecture"), diags);
+        match architecture {
+            Some(Known::Value(name)) => {
+                // The validator has reported any other name.
+                let Some(architecture) = Architecture::parse(&name) else {
+                    return;
+                };
+                match clients.runner().load(architecture).await {
+                    Ok(package) => plan.set_attr(&runner_sha256, &Some(package.sha256()), diags),
+                    Err(e) => return diags.error("Runner package not available", e.to_string()),
+                }
+            }
+            Some(Known::Unknown) => {
+                plan.set_attr(&runner_sha256, &Known::<Option<String>>::Unknown, diags)
+            }
+            None => return,
         }
         let Some(name) = plan.get_attr::<Known<String>>(&AttrPath::attr("name"), diags) else {
             return;

@@ -4,7 +4,7 @@
 use tfplugin_framework::diag::Diagnostics;
 
 use super::deploy::is_function;
-use super::package::code_sha256_to_hex;
+use super::package::{Architecture, code_sha256_to_hex};
 use super::roles::{CreatedRole, created_role_as_deployed, expected_runner_policy, invoke_policy};
 use super::{JOB_FILE_ENV, JOB_FILE_SHA256_ENV, StoredModel, job};
 use crate::aws::calls::Arn;
@@ -146,6 +146,14 @@ pub(super) async fn refresh(
         retry_attempts: Some(spec.retry_attempts),
         max_event_age_seconds: Some(spec.max_event_age_seconds),
         memory_mb: Some(function.memory_mb),
+        // Lambda's default (an empty list) is x86_64.
+        architecture: Some(
+            function
+                .architectures
+                .first()
+                .cloned()
+                .unwrap_or_else(|| Architecture::X86_64.as_str().to_owned()),
+        ),
         environment,
         function_arn: Some(spec.target_arn),
         schedule_arn: Some(schedule.arn),
