@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail, ensure};
 use object::read::elf::{ElfFile64, FileHeader as _, ProgramHeader as _};
 use serde_json::json;
 use tinesaudit_e2e::quickstart::Quickstart;
-use tinesaudit_provider::RunnerPackages;
+use tinesaudit_provider::{Architecture, RunnerPackages};
 use tinesaudit_testkit::{ScratchDir, StaticHttps, TerraformCli, Tools};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -164,8 +164,9 @@ fn each_archive_holds_binaries_for_its_platform_and_the_host_provider_shakes_han
         let entries = unzip(&release.path(&Release::provider_zip(platform)))?;
         let names: Vec<&str> = entries.keys().map(String::as_str).collect();
         let provider_name = format!("{PROVIDER}_v{VERSION}");
+        let arm64_bootstrap = format!("{BOOTSTRAP}-arm64");
         ensure!(
-            names == [BOOTSTRAP, provider_name.as_str()],
+            names == [BOOTSTRAP, arm64_bootstrap.as_str(), provider_name.as_str()],
             "{platform}: {names:?}"
         );
         let provider = &entries[&provider_name];
@@ -175,6 +176,11 @@ fn each_archive_holds_binaries_for_its_platform_and_the_host_provider_shakes_han
             "{platform}: the provider is not executable"
         );
         check_elf(&entries[BOOTSTRAP].1, "lambda_x86_64", BOOTSTRAP)?;
+        check_elf(
+            &entries[&arm64_bootstrap].1,
+            "lambda_arm64",
+            &arm64_bootstrap,
+        )?;
 
         let runner =
             std::fs::read(release.path(&format!("tinesaudit-runner_{VERSION}_{platform}")))?;
@@ -205,25 +211,33 @@ fn each_archive_holds_binaries_for_its_platform_and_the_host_provider_shakes_han
     Ok(())
 }
 
-/// The released Lambda zip is byte for byte the package the provider builds from the bootstrap it
+/// The released Lambda zips are byte for byte the packages the provider builds from the bootstraps it
 /// ships, so a function deployed from either shows no code drift.
 #[tokio::test]
-async fn the_released_lambda_zip_is_the_package_the_provider_deploys() -> Result<()> {
+async fn the_released_lambda_zips_are_the_packages_the_provider_deploys() -> Result<()> {
     let release = Release::open()?;
     let entries = unzip(&release.path(&Release::provider_zip(HOST)))?;
     let dir = ScratchDir::new("release-bootstrap")?;
-    let bootstrap = dir.path().join(BOOTSTRAP);
-    write_executable(&bootstrap, &entries[BOOTSTRAP].1)?;
-    let package = RunnerPackages::from_file(&bootstrap)
-        .load()
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let released = release.sha256(&format!("tinesaudit-runner_{VERSION}_lambda_x86_64.zip"))?;
-    ensure!(
-        package.sha256() == released,
-        "the provider deploys {}, the release's zip is {released}",
-        package.sha256()
-    );
+    for name in [BOOTSTRAP.to_owned(), format!("{BOOTSTRAP}-arm64")] {
+        write_executable(&dir.path().join(&name), &entries[&name].1)?;
+    }
+    let packages = RunnerPackages::from_file(dir.path().join(BOOTSTRAP));
+    for architecture in Architecture::ALL {
+        let package = packages
+            .load(architecture)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let zip = format!(
+            "tinesaudit-runner_{VERSION}_lambda_{}.zip",
+            architecture.as_str()
+        );
+        ensure!(
+            package.sha256() == release.sha256(&zip)?,
+            "the provider deploys {} for {}, the release's {zip} differs",
+            package.sha256(),
+            architecture.as_str()
+        );
+    }
     Ok(())
 }
 

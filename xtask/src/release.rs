@@ -2,7 +2,8 @@
 //!
 //! - `terraform-provider-tinesaudit_<V>_<os>_<arch>.zip`, the layout the Terraform registry and
 //!   network mirror protocols expect: the provider as `terraform-provider-tinesaudit_v<V>` and,
-//!   beside it, the runner's Lambda bootstraps it deploys (`tinesaudit-runner-bootstrap`, x86_64).
+//!   beside it, the runner's Lambda bootstraps it deploys (`tinesaudit-runner-bootstrap` for x86_64,
+//!   `tinesaudit-runner-bootstrap-arm64` for a schedule's `architecture = "arm64"`).
 //!   Linux providers are static (musl), as Go providers are, so they start on any distribution.
 //! - `tinesaudit-runner_<V>_lambda_<x86_64|arm64>.zip`: the runner for Lambda's `provided.al2023`
 //!   (one entry `bootstrap`, linked against its glibc 2.34), zipped as the provider zips it, so
@@ -32,7 +33,8 @@ pub const HELP: &str = "usage: cargo xtask release [--platforms LIST] [--dev]
 
 Builds release VERSION (the workspace's) into <target dir>/releases/VERSION/:
   terraform-provider-tinesaudit_VERSION_OS_ARCH.zip   the provider (static on Linux) with the
-                                                      runner's Lambda bootstrap beside it
+                                                      runner's Lambda bootstraps (x86_64, arm64)
+                                                      beside it
   tinesaudit-runner_VERSION_lambda_x86_64.zip         the runner for AWS Lambda provided.al2023
   tinesaudit-runner_VERSION_lambda_arm64.zip          (entry `bootstrap`, glibc 2.34)
   tinesaudit-runner_VERSION_linux_amd64               the runner as a static Linux binary
@@ -181,6 +183,7 @@ pub fn run(repo: &Path, options: &Options) -> Result<PathBuf> {
     let prefix = format!("{}_{version}", bundle::PROVIDER);
 
     let x86_bootstrap = read(&bootstraps[0].1)?;
+    let arm64_bootstrap = read(&bootstraps[1].1)?;
     let mut files = Vec::new();
     for (platform, dir) in &statics {
         let provider = read(&dir.join(bundle::PROVIDER))?;
@@ -188,6 +191,7 @@ pub fn run(repo: &Path, options: &Options) -> Result<PathBuf> {
         let archive = deterministic_zip(&[
             (&format!("{}_v{version}", bundle::PROVIDER), &provider),
             (BOOTSTRAP, &x86_bootstrap),
+            (&format!("{BOOTSTRAP}-arm64"), &arm64_bootstrap),
         ])?;
         write(&out, &name, &archive)?;
         files.push(name);
