@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail, ensure};
 use base64::Engine as _;
 use serde_json::{Value, json};
-use tinesaudit_provider::{BOOTSTRAP_FILE_NAME, RunnerPackages};
+use tinesaudit_provider::{Architecture, BOOTSTRAP_FILE_NAME, RunnerPackages};
 use tinesaudit_testkit::{AwsEmulator, LambdaEmulator, S3Server, ScratchDir, TerraformCli, Tools};
 
 /// The bucket the example writes to; the example expects it to exist.
@@ -416,7 +416,7 @@ impl Quickstart {
     /// The SHA-256 (hex) of the deployment package the provider builds from the dist folder's bootstrap.
     async fn local_package_sha256(&self) -> Result<String> {
         let package = RunnerPackages::from_file(self.bootstrap())
-            .load()
+            .load(Architecture::X86_64)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(package.sha256().to_owned())
