@@ -207,6 +207,19 @@ fn each_archive_holds_binaries_for_its_platform_and_the_host_provider_shakes_han
         let (mode, bytes) = &entries["bootstrap"];
         ensure!(mode & 0o777 == 0o755, "bootstrap has mode {mode:o}");
         check_elf(bytes, &format!("lambda_{arch}"), "bootstrap")?;
+        // provided.al2023 has glibc 2.34: a newer symbol version would not start there.
+        let file = unpacked.path().join(format!("bootstrap-{arch}"));
+        write_executable(&file, bytes)?;
+        let needed = tinesaudit_testkit::glibc_versions_needed(&file)?;
+        let newest = needed
+            .iter()
+            .max()
+            .context("the bootstrap needs no glibc at all")?;
+        ensure!(
+            newest.0 <= vec![2, 34],
+            "the {arch} bootstrap needs {}; Lambda's provided.al2023 has glibc 2.34",
+            newest.1
+        );
     }
     Ok(())
 }

@@ -18,7 +18,8 @@
 //!
 //! - [`StaticHttps::serve`] serves a folder over HTTPS with a CA made for it, which Terraform
 //!   trusts through `SSL_CERT_FILE`: the provider registry and network mirror of the install tests.
-//! - [`release_dir`] is the folder `cargo xtask release` filled.
+//! - [`release_dir`] is the folder `cargo xtask release` filled; [`glibc_versions_needed`] reads what
+//!   a Lambda bootstrap needs of glibc.
 //! - [`saved_plan_files`] unpacks a saved plan, to search what it holds.
 //! - [`runner_bootstrap`] is the runner built for AWS Lambda, as shipped (`cargo xtask bundle`).
 //! - [`ScratchDir`] is a temporary folder for a test's files.
@@ -29,6 +30,7 @@
 mod aws;
 mod aws_faults;
 mod dist;
+mod elf;
 mod fault_proxy;
 mod http;
 mod https;
@@ -41,6 +43,7 @@ mod tools;
 pub use aws::AwsEmulator;
 pub use aws_faults::{AwsCall, AwsCounts, AwsFault, AwsFaults};
 pub use dist::{release_dir, runner_bootstrap};
+pub use elf::glibc_versions_needed;
 pub use fault_proxy::{FaultProxy, LostAnswer};
 pub use https::StaticHttps;
 pub use lambda::{Invocation, LambdaEmulator};
