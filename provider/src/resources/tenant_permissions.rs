@@ -8,25 +8,8 @@
 //! }
 //! ```
 //!
-//! * `user_id`: the user; changing it moves the grant (the old user loses it, the new one gets it).
-//! * `permissions`: the permission names this resource manages. Published names are `AUDIT_LOG_READ`,
-//!   `FEATURE_FLAG_MANAGE` and `TUNNEL_MANAGE`; other upper-case names get a warning and are sent as written.
-//! * `authoritative`: `false` (default) manages only the listed permissions and leaves the user's others
-//!   alone; `true` makes the user's permissions exactly the list, removing any other.
-//!
-//! Tines has one call to change a user's permissions, a PUT of the whole array, so create, update and delete
-//! read the user, change the array and send it back, one change per user at a time.
-//!
-//! Refresh reports what Tines holds: a listed permission removed in the Tines UI disappears from
-//! `permissions`, so the next plan updates the resource to add it back; with `authoritative`, a permission
-//! added in the UI appears, and the plan removes it. A deleted user makes the resource gone.
-//!
-//! The `id` says what the resource manages, so that importing it gives the same resource back:
-//! `42:AUDIT_LOG_READ,TUNNEL_MANAGE` (user 42, those permissions, not authoritative), or `42` (user 42,
-//! authoritative: exactly what the user holds). `terraform import` takes either.
-//!
-//! Switching `authoritative` off keeps every permission the user holds; only removing a name from the list
-//! of a non-authoritative resource removes it from the user.
+//! The lifecycle below is also the resource's documentation page (`provider/docs/`).
+#![doc = include_str!("../../templates/resources/tenant_permissions.md")]
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

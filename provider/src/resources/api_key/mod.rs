@@ -10,23 +10,8 @@
 //! }
 //! ```
 //!
-//! Tines has no API to create keys, so this resource manages what can be managed:
-//!
-//! * **Apply** checks the key (`GET /api/v1/info`, then one audit-log page), then stores it as the secret's
-//!   string. Computed: `can_read_audit_logs` (the key's user is a tenant owner or holds AUDIT_LOG_READ),
-//!   `user_id` (the service-account user named after the key, found with the provider's tenant-owner key),
-//!   `secret_arn`.
-//! * **Rotation**: bump `secret_wo_version` (or change `secret`) to check and store the new key in place.
-//! * **Refresh** reads the secret back and checks it: a key Tines rejects (401, revoked) makes the resource
-//!   gone, with a warning, so the plan proposes to store a new one; a lost permission shows in
-//!   `can_read_audit_logs`. A deleted secret makes the resource gone too.
-//! * **Destroy** deletes the secret (after `recovery_window_in_days`); the key itself stays in Tines. Once
-//!   refresh found the key revoked, Terraform no longer tracks the secret: the next create takes it over,
-//!   and a destroy leaves it.
-//! * **Import** by the secret's name or ARN.
-//!
-//! The key is written as `secret_wo` on Terraform 1.11 and later, where it never reaches plan or state; older
-//! CLIs refuse write-only attributes and must use the sensitive `secret`, which Terraform keeps in state.
+//! The lifecycle below is also the resource's documentation page (`provider/docs/`).
+#![doc = include_str!("../../../templates/resources/api_key.md")]
 
 mod check;
 mod secret;

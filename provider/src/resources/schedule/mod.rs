@@ -10,34 +10,8 @@
 //! }
 //! ```
 //!
-//! * **The function** runs the runner's `bootstrap` (shipped beside the provider, see `package.rs`)
-//!   on the `provided.al2023` runtime, x86_64, with `JOB_FILE` set to `job_file` plus `environment`. Its
-//!   timeout follows the job file: `max_pages` at `requests_per_minute`, with an allowance and a margin
-//!   (`job.rs`); a job that cannot fit in Lambda's 900 s is refused at plan time. The runner ends
-//!   each run before the invocation's deadline and continues on the next.
-//! * **Roles**: without `role_arn`, the resource creates `<name>-runner` with a least-privilege policy
-//!   derived from the job file (its bucket and prefix, state key, secret, the job file itself, the
-//!   function's logs); without `scheduler_role_arn`, `<name>-scheduler`, which may only invoke this
-//!   function. Created roles are deleted with the resource, or when a given role replaces them.
-//! * **The schedule** lives in the default group and invokes the function with `{}`, with its retry
-//!   policy, flexible window, time zone and state (`enabled`).
-//! * **Plan** reads the job file (when `job_file` is known and the object exists, and matches
-//!   `job_file_sha256` when that is set) for `timeout_seconds` and `job_file_sha256`; otherwise they are
-//!   known after apply. `runner_sha256` is the package this provider would deploy, so a provider upgrade
-//!   with a new runner shows as an update in place.
-//! * **Refresh** reports the function and schedule as AWS has them: code changed outside Terraform (or a
-//!   runtime, handler or architecture the runner cannot run on) shows in `runner_sha256`, and timeout,
-//!   memory, environment, role, expression, state, the schedule's input and the rest in their attributes;
-//!   a created role that was deleted or whose trust policy or policies changed (with a warning saying
-//!   how), or a schedule invoking another function, plans an update. A deleted function or
-//!   schedule makes the resource gone, and the next apply creates it again.
-//! * **Create** takes over what a half-done create or a deleted schedule left behind: a function or role
-//!   of that name this provider made (they carry a `tinesaudit:managed-by` tag), and a schedule that
-//!   invokes that function. Anything else of that name is an error.
-//! * **Import** by the schedule's name: the function, its `JOB_FILE` and roles are found from there.
-//!
-//! The function's log group (`/aws/lambda/<name>`, made by Lambda on the first run) holds the run history
-//! and stays after destroy.
+//! The lifecycle below is also the resource's documentation page (`provider/docs/`).
+#![doc = include_str!("../../../templates/resources/schedule.md")]
 
 mod deploy;
 pub mod expression;
