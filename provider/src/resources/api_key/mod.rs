@@ -28,7 +28,9 @@ use tfplugin_framework::resource::{
     ValidateConfigRequest, ValidateConfigResponse,
 };
 use tfplugin_framework::schema::{Attribute, Schema};
-use tfplugin_framework::{Configure, Known, ProviderData, Resource, plan_modifier, validator};
+use tfplugin_framework::{
+    Configure, Known, ProviderData, Resource, Sensitive, plan_modifier, validator,
+};
 
 use crate::clients::{ProviderClients, configured};
 use check::{check_new_key, find_user_id, lookup_user_id};
@@ -49,14 +51,14 @@ pub struct ApiKeyResource {
 }
 
 /// The resource's attributes in a plan, and in a state after create or update. `secret_wo` is always null
-/// here (write-only values live only in the configuration). No `Debug`: `secret` is the key.
-#[derive(Clone, Serialize, Deserialize)]
+/// here (write-only values live only in the configuration). The key is `Sensitive`: `Debug` never shows it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct ApiKeyModel {
     id: Known<String>,
     name: String,
-    secret_wo: Option<String>,
+    secret_wo: Option<Sensitive>,
     secret_wo_version: Option<i64>,
-    secret: Option<String>,
+    secret: Option<Sensitive>,
     secret_name: String,
     recovery_window_in_days: i64,
     secret_arn: Known<String>,
@@ -82,9 +84,9 @@ impl ApiKeyModel {
 struct StoredModel {
     id: Option<String>,
     name: Option<String>,
-    secret_wo: Option<String>,
+    secret_wo: Option<Sensitive>,
     secret_wo_version: Option<i64>,
-    secret: Option<String>,
+    secret: Option<Sensitive>,
     secret_name: Option<String>,
     recovery_window_in_days: Option<i64>,
     secret_arn: Option<String>,
@@ -331,7 +333,10 @@ impl Resource for ApiKeyResource {
             secret_wo: None,
             secret_wo_version: stored.secret_wo_version,
             // Kept only where the configuration uses `secret`: refreshed so a changed secret shows as drift.
-            secret: stored.secret.as_ref().map(|_| secret.expose().to_owned()),
+            secret: stored
+                .secret
+                .as_ref()
+                .map(|_| Sensitive::new(secret.expose())),
             secret_name: Some(info.name.clone()),
             recovery_window_in_days: Some(recovery_window),
             secret_arn: Some(info.arn),
