@@ -25,7 +25,8 @@ use tfplugin_framework::path::AttrPath;
 use tfplugin_framework::schema::{Attribute, Schema};
 use tfplugin_framework::validator::{ValidateRequest, Validator};
 use tfplugin_framework::{
-    ConfigureRequest, ConfigureResponse, DataSourceType, Known, Provider, ResourceType, validator,
+    ConfigureRequest, ConfigureResponse, DataSourceType, Known, Provider, ResourceType, Sensitive,
+    validator,
 };
 use tines_client::{Config, RetryPolicy};
 
@@ -122,7 +123,7 @@ impl TinesAuditProvider {
 #[derive(Deserialize)]
 struct ProviderModel {
     tenant: Known<Option<String>>,
-    api_key: Known<Option<String>>,
+    api_key: Known<Option<Sensitive>>,
     request_timeout_seconds: Known<Option<i64>>,
     max_retries: Known<Option<i64>>,
     retry_deadline_seconds: Known<Option<i64>>,
@@ -360,7 +361,10 @@ fn resolve_tines(
     let from_env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
     let (tenant, api_key) = match (
         tenant.clone().or_else(|| from_env(TENANT_ENV)),
-        api_key.clone().or_else(|| from_env(API_KEY_ENV)),
+        api_key
+            .as_ref()
+            .map(|key| key.expose().to_owned())
+            .or_else(|| from_env(API_KEY_ENV)),
     ) {
         (Some(tenant), Some(api_key)) => (tenant, api_key),
         (None, None) => return TinesSetup::Absent(budget),
@@ -495,7 +499,7 @@ mod tests {
     fn model(tenant: Option<&str>, key: Option<&str>) -> ProviderModel {
         ProviderModel {
             tenant: Known::Value(tenant.map(str::to_owned)),
-            api_key: Known::Value(key.map(str::to_owned)),
+            api_key: Known::Value(key.map(Sensitive::new)),
             request_timeout_seconds: Known::Value(None),
             max_retries: Known::Value(None),
             retry_deadline_seconds: Known::Value(None),

@@ -8,13 +8,15 @@
 //! - 3: the run lost its lease to another run and stopped without moving the checkpoint.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
-use clap::{ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgAction, ArgMatches, Args, Command, FromArgMatches, Parser, Subcommand};
 use jiff::Timestamp;
 use tines_client::{Client, Config, RateLimits, Secret};
 
@@ -31,7 +33,7 @@ use crate::window::{RequestedWindow, Settled};
     name = "tinesaudit-runner",
     version,
     about = "Syncs Tines audit logs into S3, exactly once",
-    after_help = LOGGING
+    after_help = OVERVIEW
 )]
 struct Cli {
     #[command(subcommand)]
@@ -85,6 +87,26 @@ enum Commands {
     },
 }
 
+/// The top-level help's epilogue: what a scheduler needs besides the flags.
+const OVERVIEW: &str = "Examples:
+  # One sync with the reference Lambda's environment variables, unchanged:
+  S3_BUCKET=acme-secops TINES_BASE_URL=https://acme.tines.com TINES_API_KEY=... tinesaudit-runner sync
+  # The job file tinesaudit_ingestion_job wrote; flags and environment override its keys:
+  tinesaudit-runner sync --job s3://acme-config/tinesaudit/jobs/secops.json
+
+Exit codes:
+  0  the run did its work (completed, partial or skipped), or verify found nothing amiss
+  1  the run failed (Tines, S3 or the state object), or verify found missing or duplicated records
+  2  the configuration or command line was refused before any work
+  3  the run lost its lease to another run and stopped without moving the checkpoint
+
+Lambda mode: started as `bootstrap` (or with AWS_LAMBDA_RUNTIME_API set) and no arguments, the
+runner serves Lambda invocations: the environment and an event's keys (e.g. {\"max_pages\": 50}) are
+its settings, and each run ends before the invocation's deadline.
+
+A flag beats its environment variable, which beats the job file's key. The API key comes from
+TINES_API_KEY or the Secrets Manager secret TINES_API_KEY_SECRET_ARN names, never from a flag.";
+
 /// Cron, systemd and Kubernetes show stderr; how much goes there is otherwise undiscoverable.
 const LOGGING: &str = "Logging: RUST_LOG sets what is logged on stderr, as for other Rust tools \
 (e.g. RUST_LOG=debug, or RUST_LOG=tinesaudit_runner=debug,tines_client=trace); the default is \
@@ -98,7 +120,7 @@ struct RunFlags {
     /// Seconds from start after which the run starts no request, waits for no retry and ends
     /// `partial` with what it wrote checkpointed; set it at least 5 s below the hard limit, which
     /// must leave time for the last writes and their S3 retries [default: no limit]
-    #[arg(long, env = "RUN_DEADLINE_SECONDS", value_parser = parse_seconds)]
+    #[arg(long, env = "RUN_DEADLINE_SECONDS", hide_env_values = true, value_parser = parse_seconds)]
     deadline_seconds: Option<Limit>,
 }
 
@@ -135,10 +157,20 @@ struct SettingFlags {
 
 impl FromArgMatches for SettingFlags {
     fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        // Environment variables are shown in the help by clap but read by `RawSettings`, which
+        // names them in its errors.
+        let given = |flag: &str| matches.value_source(flag) == Some(ValueSource::CommandLine);
         let values = FIELDS
             .iter()
-            .filter_map(|f| f.flag)
-            .filter_map(|flag| matches.get_one::<String>(flag).map(|v| (flag, v.clone())))
+            .filter_map(|field| Some((field, field.flag.filter(|flag| given(flag))?)))
+            .filter_map(|(field, flag)| {
+                let value = if field.is_switch() {
+                    matches.get_flag(flag).to_string()
+                } else {
+                    matches.get_one::<String>(flag)?.clone()
+                };
+                Some((flag, value))
+            })
             .collect();
         Ok(Self {
             job: matches.get_one::<String>("job").cloned(),
@@ -156,16 +188,27 @@ impl Args for SettingFlags {
     fn augment_args(command: Command) -> Command {
         let job = clap::Arg::new("job")
             .long("job")
+            .value_name("JOB_FILE")
             .env("JOB_FILE")
+            .hide_env_values(true)
             .help("Job file (JSON) from a local path or s3://bucket/key; flags and environment override it");
         FIELDS.iter().fold(
             command.arg(job).after_help(LOGGING),
             |command, field| match field.flag {
-                Some(flag) => command.arg(
-                    clap::Arg::new(flag)
+                Some(flag) => {
+                    let arg = clap::Arg::new(flag)
                         .long(flag)
-                        .help(format!("{} [env: {}]", field.help, field.env)),
-                ),
+                        .env(field.env)
+                        .hide_env_values(true)
+                        .help(field.help);
+                    command.arg(if field.is_switch() {
+                        // Any environment value passes here; `RawSettings` judges it.
+                        arg.action(ArgAction::SetTrue)
+                            .value_parser(|raw: &str| Ok::<bool, Infallible>(raw == "true"))
+                    } else {
+                        arg.value_name(field.key.to_ascii_uppercase())
+                    })
+                }
                 None => command,
             },
         )

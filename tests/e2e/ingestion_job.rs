@@ -12,10 +12,11 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail, ensure};
 use serde_json::{Value, json};
 use tfplugin_framework::FrameworkServer;
-use tfplugin_harness::{BoxError, ProviderSource, StateCheck, Step, TestCase};
+use tfplugin_harness::{BoxError, ProviderSource, StateCheck, Step};
 use tinesaudit_provider::{ADDRESS, TinesAuditProvider};
 use tinesaudit_runner::settings::{ApiKeySource, RawSettings, StartPoint};
 use tinesaudit_runner::sink::{Compression, Format};
+use tinesaudit_testkit::test_case;
 use tinesaudit_testkit::{AwsEmulator, S3Server, Tools};
 
 const JOB: &str = "tinesaudit_ingestion_job.secops";
@@ -250,7 +251,7 @@ fn the_runner_syncs_with_the_job_file_the_provider_wrote() -> Result<()> {
 
     let sync = Arc::clone(&world);
     let gone = Arc::clone(&world);
-    TestCase::new(source)
+    test_case(source)
         .clis(vec![newest])
         .env("TF_VAR_owner_key", &world.owner_token)
         .env("TF_VAR_pipeline_key", &world.pipeline_token)

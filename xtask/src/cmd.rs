@@ -108,3 +108,10 @@ impl Drop for Ticker {
 }
 
 const TICK: Duration = Duration::from_secs(10);
+
+/// The first file named `program` in `PATH`.
+pub fn on_path(program: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}

@@ -37,10 +37,17 @@ pub fn run(repo: &Path) -> Result<()> {
     } else {
         tests.args(["test", "--workspace", "--no-fail-fast"]);
     }
+    // The acceptance-test harness knows no project's tools: its own tests run on the CLIs named here.
+    let mut clis = vec![
+        tools_dir.join("terraform/1.0.3/terraform"),
+        tools_dir.join("terraform/1.15/terraform"),
+    ];
+    clis.extend(cmd::on_path("terraform"));
     tests
         .env("TINESAUDIT_TOOLS", &tools_dir)
         .env("TINESAUDIT_RUNNER_BOOTSTRAP", bootstrap)
-        .env("TINESAUDIT_RELEASE_DIR", release);
+        .env("TINESAUDIT_RELEASE_DIR", release)
+        .env("TF_ACC_TERRAFORM_PATH", std::env::join_paths(clis)?);
     step("tests", &mut tests)
 }
 

@@ -2,7 +2,8 @@
 //! artifacts `cargo xtask bundle` ships, and runs servers from there on free loopback ports.
 //!
 //! - [`Tools::locate`] finds the `.tools/` folder.
-//! - [`Tools::terraform_clis`] lists every Terraform CLI to test against, as [`TerraformCli`].
+//! - [`Tools::terraform_clis`] lists every Terraform CLI to test against, as the harness's
+//!   [`TerraformCli`]; [`test_case`] is a harness case that runs on all of them.
 //! - [`S3Server::start`] runs SeaweedFS as a real S3 server (SigV4 enforced, atomic conditional
 //!   writes); [`AwsEmulator::start`] runs moto for the AWS control plane (IAM, Lambda, Scheduler,
 //!   STS), which also speaks S3. [`S3Server::client`] and [`AwsEmulator::sdk_config`] give the
@@ -49,5 +50,6 @@ pub use https::StaticHttps;
 pub use lambda::{Invocation, LambdaEmulator};
 pub use process::ScratchDir;
 pub use s3::S3Server;
-pub use terraform::{Origin, TerraformCli, saved_plan_files};
-pub use tools::Tools;
+pub use terraform::saved_plan_files;
+pub use tfplugin_harness::TerraformCli;
+pub use tools::{Tools, test_case};

@@ -1,9 +1,9 @@
 use std::env;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Error, Result, bail};
 
-use crate::terraform::{self, TerraformCli};
+use tfplugin_harness::{ProviderSource, TerraformCli, TestCase};
 
 /// The `.tools/` folder that `cargo xtask tools` fills.
 #[derive(Debug, Clone)]
@@ -63,20 +63,14 @@ impl Tools {
     /// pinned CLI is missing or does not run; a `PATH` one that does not run is left out.
     pub fn terraform_clis(&self) -> Result<Vec<TerraformCli>> {
         let mut clis = vec![
-            TerraformCli::probe(
-                self.file("terraform/1.0.3/terraform")?,
-                terraform::Origin::Tools,
-            )?,
-            TerraformCli::probe(
-                self.file("terraform/1.15/terraform")?,
-                terraform::Origin::Tools,
-            )?,
+            TerraformCli::probe(self.file("terraform/1.0.3/terraform")?).map_err(Error::msg)?,
+            TerraformCli::probe(self.file("terraform/1.15/terraform")?).map_err(Error::msg)?,
         ];
-        if let Some(found) = terraform::find_on_path() {
-            match TerraformCli::probe(found, terraform::Origin::Path) {
+        if let Some(found) = TerraformCli::on_path() {
+            match TerraformCli::probe(found) {
                 Ok(cli) if clis.iter().all(|known| known.version != cli.version) => clis.push(cli),
                 Ok(_) => {}
-                Err(err) => eprintln!("ignoring the terraform on PATH: {err:#}"),
+                Err(err) => eprintln!("ignoring the terraform on PATH: {err}"),
             }
         }
         Ok(clis)
@@ -102,4 +96,13 @@ impl Tools {
         }
         Ok(path)
     }
+}
+
+/// A harness case on every Terraform CLI of [`Tools::terraform_clis`]; panics, naming what is
+/// missing, when the tools are not installed (`cargo xtask tools`).
+pub fn test_case(source: ProviderSource) -> TestCase {
+    let clis = Tools::locate()
+        .and_then(|tools| tools.terraform_clis())
+        .unwrap_or_else(|e| panic!("cannot find the Terraform CLIs: {e:#}"));
+    TestCase::new(source).clis(clis)
 }

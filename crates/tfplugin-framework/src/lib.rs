@@ -105,4 +105,4 @@ pub use serve::{InProcessProvider, serve, serve_in_process};
 pub use server::FrameworkServer;
 pub use stop::{StopHandle, StopSignal};
 pub use tfplugin_proto::ServeError;
-pub use value::{Known, SchemaValue};
+pub use value::{Known, SchemaValue, Sensitive};

@@ -1,8 +1,9 @@
 //! Acceptance tests for Terraform providers, in the spirit of HashiCorp's terraform-plugin-testing: a
-//! [`TestCase`] runs [`Step`]s of HCL through real Terraform CLIs — every installed one
-//! ([`Tools::terraform_clis`](tinesaudit_testkit::Tools::terraform_clis): 1.0.3, the 1.15 shim, and the
-//! `terraform` on `PATH`) — each in its own scratch directory, in parallel, and fails with a report naming
-//! the CLI version, the step, the command and its full output.
+//! [`TestCase`] runs [`Step`]s of HCL through real Terraform CLIs — those given to
+//! [`TestCase::clis`], else every one `TF_ACC_TERRAFORM_PATH` names (separated like `PATH`), else the
+//! `terraform` on `PATH` — each in its own scratch directory, in parallel, and fails with a report naming
+//! the CLI version, the step, the command and its full output. It knows nothing of any one provider
+//! or project.
 //!
 //! # Writing a case
 //!
@@ -100,6 +101,7 @@
 //! the case must be [`sequential`](TestCase::sequential)).
 
 mod check;
+mod cli;
 mod error;
 mod json;
 mod run;
@@ -108,10 +110,10 @@ mod step;
 mod terraform;
 
 pub use check::{Action, PlanCheck, StateCheck};
+pub use cli::{TERRAFORM_PATH_ENV, TerraformCli};
 pub use error::{BoxError, CaseFailure, CliFailure, Phase};
 pub use json::{CheckError, Plan, State};
 pub use run::{Context, RunSummary, Summary, TestCase};
 pub use source::ProviderSource;
 pub use step::Step;
 pub use terraform::CommandOutput;
-pub use tinesaudit_testkit::TerraformCli;

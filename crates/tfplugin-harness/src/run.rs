@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
-use tinesaudit_testkit::{ScratchDir, TerraformCli, Tools};
+use tempfile::TempDir;
 use tokio::runtime::Runtime;
 
+use crate::cli::TerraformCli;
 use crate::error::{BoxError, CaseFailure, CliFailure, Failure, Phase};
 use crate::json::{CheckError, Plan, State, flatten};
 use crate::source::{Attached, ProviderSource};
@@ -153,7 +154,7 @@ impl TestCase {
         self
     }
 
-    /// Runs on these CLIs instead of every installed one ([`Tools::terraform_clis`]).
+    /// Runs on these CLIs instead of those `TF_ACC_TERRAFORM_PATH` names (or the `terraform` on `PATH`).
     pub fn clis(mut self, clis: Vec<TerraformCli>) -> TestCase {
         self.clis = Some(clis);
         self
@@ -208,9 +209,8 @@ impl TestCase {
         }
         let clis = match &self.clis {
             Some(clis) => clis.clone(),
-            None => Tools::locate()
-                .and_then(|tools| tools.terraform_clis())
-                .map_err(|e| setup_failure(format!("cannot find the Terraform CLIs: {e:#}")))?,
+            None => TerraformCli::from_environment()
+                .map_err(|e| setup_failure(format!("cannot find the Terraform CLIs: {e}")))?,
         };
         if clis.is_empty() {
             return Err(setup_failure("no Terraform CLI to run on".to_owned()));
@@ -423,7 +423,7 @@ enum Exit {
 struct Run {
     tf: Terraform,
     /// Kept for its `Drop`: the directory goes away with the run.
-    scratch: ScratchDir,
+    scratch: TempDir,
     work: PathBuf,
     attached: Option<Attached>,
     /// The configuration in `main.tf` now, and what `init` last ran for (see [`init_signature`]).
@@ -444,8 +444,10 @@ impl Run {
         cli: &TerraformCli,
         runtime: Option<&Runtime>,
     ) -> Result<Run, Failure> {
-        let scratch = ScratchDir::new(&format!("harness-{}", cli.version))
-            .map_err(|e| Failure::new(format!("{e:#}")))?;
+        let scratch = tempfile::Builder::new()
+            .prefix(&format!("tfplugin-harness-{}-", cli.version))
+            .tempdir()
+            .map_err(|e| Failure::new(format!("cannot create a scratch directory: {e}")))?;
         let work = scratch.path().join("work");
         let logs = scratch.path().join("logs");
         for dir in [&work, &logs] {

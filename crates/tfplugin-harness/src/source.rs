@@ -434,7 +434,7 @@ mod tests {
                 .unwrap_err()
                 .contains("/nonexistent/provider")
         );
-        let scratch = tinesaudit_testkit::ScratchDir::new("harness-source").unwrap();
+        let scratch = tempfile::tempdir().unwrap();
         let plain_file = scratch.path().join("provider");
         fs::write(&plain_file, "").unwrap();
         fs::set_permissions(&plain_file, fs::Permissions::from_mode(0o644)).unwrap();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tinesaudit_testkit::TerraformCli;
+use crate::cli::TerraformCli;
 
 use crate::error::Failure;
 

@@ -5,13 +5,13 @@ mod support;
 
 use support::fixture::{ADDRESS, LAUNCH_LOG_ENV, REMOTE_DIR_ENV, Remote};
 use support::{THING, config, delete_remotely, gone};
+use tempfile::TempDir;
 use tfplugin_harness::{Action, PlanCheck, ProviderSource, StateCheck, Step, TestCase};
-use tinesaudit_testkit::ScratchDir;
 
 const FIXTURE_BINARY: &str = env!("CARGO_BIN_EXE_tfplugin-harness-fixture");
 
 /// Create, update in place and import with verify; the case's destroy and destroy check follow.
-fn short_lifecycle(source: ProviderSource, remote_dir: &ScratchDir) -> TestCase {
+fn short_lifecycle(source: ProviderSource, remote_dir: &TempDir) -> TestCase {
     let remote = Remote::dir(remote_dir.path());
     TestCase::new(source)
         .env(REMOTE_DIR_ENV, remote_dir.path().to_string_lossy())
@@ -29,7 +29,7 @@ fn short_lifecycle(source: ProviderSource, remote_dir: &ScratchDir) -> TestCase 
 }
 
 /// Create, update in place, replace, import with verify, drift (remote delete), and destroy.
-fn full_lifecycle(source: ProviderSource, remote_dir: &ScratchDir) -> TestCase {
+fn full_lifecycle(source: ProviderSource, remote_dir: &TempDir) -> TestCase {
     let remote = Remote::dir(remote_dir.path());
     let last = config("beta", Some("second"), Some("s3cret"));
     TestCase::new(source)
@@ -56,7 +56,7 @@ fn full_lifecycle(source: ProviderSource, remote_dir: &ScratchDir) -> TestCase {
         .check_destroy(gone(&remote))
 }
 
-fn assert_passed_everywhere(case: &TestCase, remote_dir: &ScratchDir, steps: usize) {
+fn assert_passed_everywhere(case: &TestCase, remote_dir: &TempDir, steps: usize) {
     let summary = case.try_run().unwrap_or_else(|failure| panic!("{failure}"));
     assert!(summary.runs.len() >= 2, "{summary}");
     assert!(
@@ -76,15 +76,15 @@ fn assert_passed_everywhere(case: &TestCase, remote_dir: &ScratchDir, steps: usi
 
 #[test]
 fn a_debug_binary_attached_through_reattach() {
-    let remote_dir = ScratchDir::new("harness-remote").unwrap();
+    let remote_dir = tempfile::tempdir().unwrap();
     let case = short_lifecycle(ProviderSource::debug_binary(FIXTURE_BINARY), &remote_dir);
     assert_passed_everywhere(&case, &remote_dir, 3);
 }
 
 #[test]
 fn a_binary_installed_from_a_filesystem_mirror_with_automtls() {
-    let remote_dir = ScratchDir::new("harness-remote").unwrap();
-    let launches = ScratchDir::new("harness-launches").unwrap();
+    let remote_dir = tempfile::tempdir().unwrap();
+    let launches = tempfile::tempdir().unwrap();
     let launch_log = launches.path().join("launches");
     let case = full_lifecycle(
         ProviderSource::mirror(FIXTURE_BINARY, ADDRESS, "0.1.0"),

@@ -138,6 +138,14 @@ pub const FIELDS: &[Field] = &[
     },
 ];
 
+impl Field {
+    /// A yes-or-no setting: a flag without a value on the command line; `true`, `false`, `1` or
+    /// `0` in the environment and the job file.
+    pub fn is_switch(&self) -> bool {
+        self.key == "s3_force_path_style"
+    }
+}
+
 /// The folder the runner writes records under when the job names none.
 pub const DEFAULT_PREFIX: &str = "tines/audit/";
 /// The runner's state object when the job names none: beside the prefix, never inside it.

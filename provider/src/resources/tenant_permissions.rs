@@ -8,25 +8,8 @@
 //! }
 //! ```
 //!
-//! * `user_id`: the user; changing it moves the grant (the old user loses it, the new one gets it).
-//! * `permissions`: the permission names this resource manages. Published names are `AUDIT_LOG_READ`,
-//!   `FEATURE_FLAG_MANAGE` and `TUNNEL_MANAGE`; other upper-case names get a warning and are sent as written.
-//! * `authoritative`: `false` (default) manages only the listed permissions and leaves the user's others
-//!   alone; `true` makes the user's permissions exactly the list, removing any other.
-//!
-//! Tines has one call to change a user's permissions, a PUT of the whole array, so create, update and delete
-//! read the user, change the array and send it back, one change per user at a time.
-//!
-//! Refresh reports what Tines holds: a listed permission removed in the Tines UI disappears from
-//! `permissions`, so the next plan updates the resource to add it back; with `authoritative`, a permission
-//! added in the UI appears, and the plan removes it. A deleted user makes the resource gone.
-//!
-//! The `id` says what the resource manages, so that importing it gives the same resource back:
-//! `42:AUDIT_LOG_READ,TUNNEL_MANAGE` (user 42, those permissions, not authoritative), or `42` (user 42,
-//! authoritative: exactly what the user holds). `terraform import` takes either.
-//!
-//! Switching `authoritative` off keeps every permission the user holds; only removing a name from the list
-//! of a non-authoritative resource removes it from the user.
+//! The lifecycle below is also the resource's documentation page (`provider/docs/`).
+#![doc = include_str!("../../templates/resources/tenant_permissions.md")]
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -37,7 +20,7 @@ use tfplugin_framework::path::AttrPath;
 use tfplugin_framework::resource::{
     Capabilities, CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, ImportState,
     ImportStateRequest, ImportStateResponse, ModifyPlan, ModifyPlanRequest, ModifyPlanResponse,
-    ReadRequest, ReadResponse, UpdateRequest, UpdateResponse,
+    Prior, ReadRequest, ReadResponse, UpdateRequest, UpdateResponse,
 };
 use tfplugin_framework::schema::{Attribute, Schema};
 use tfplugin_framework::value::Type;
@@ -70,15 +53,6 @@ impl TenantPermissionsModel {
             ..self
         }
     }
-}
-
-/// A stored state, which after an import holds only some attributes.
-#[derive(Deserialize)]
-struct StoredModel {
-    id: Option<String>,
-    user_id: Option<i64>,
-    permissions: Option<BTreeSet<String>>,
-    authoritative: Option<bool>,
 }
 
 impl Resource for TenantPermissionsResource {
@@ -169,17 +143,36 @@ impl Resource for TenantPermissionsResource {
         let Some(clients) = configured(&self.clients, diags) else {
             return;
         };
-        let Some(stored) = request.state.get::<StoredModel>(diags) else {
-            return;
+        // What the state says: after an import, only the user and what import read from its ID.
+        let (user_id, managed, authoritative) = match request.prior::<TenantPermissionsModel>() {
+            Prior::Stored(stored) => (
+                Some(stored.user_id),
+                Some(stored.permissions),
+                stored.authoritative,
+            ),
+            Prior::Imported => {
+                let attr = |name: &str| AttrPath::attr(name);
+                (
+                    request
+                        .state
+                        .get_attr::<Option<i64>>(&attr("user_id"), diags)
+                        .flatten(),
+                    request
+                        .state
+                        .get_attr::<Option<BTreeSet<String>>>(&attr("permissions"), diags)
+                        .flatten(),
+                    request
+                        .state
+                        .get_attr::<Option<bool>>(&attr("authoritative"), diags)
+                        .flatten()
+                        .unwrap_or(false),
+                )
+            }
         };
-        let from_id = stored
-            .id
-            .as_deref()
-            .and_then(|id| id.split(':').next()?.trim().parse::<i64>().ok());
-        let Some(user_id) = stored.user_id.or(from_id) else {
+        let Some(user_id) = user_id else {
             return diags.error(
                 "Invalid state",
-                "The state has neither a user_id nor a numeric id. This is a bug in the provider.",
+                "The state has no user_id. This is a bug in the provider.",
             );
         };
         let Some(user_id) = self::user_id(user_id, diags) else {
@@ -193,12 +186,7 @@ impl Resource for TenantPermissionsResource {
             Err(e) if e.is_not_found() => return response.state.remove(),
             Err(e) => return push_admin_api_error(diags, &format!("read user {user_id}"), &e),
         };
-        let authoritative = stored.authoritative.unwrap_or(false);
-        let permissions = managed_view(
-            &user.tenant_permissions,
-            stored.permissions.as_ref(),
-            authoritative,
-        );
+        let permissions = managed_view(&user.tenant_permissions, managed.as_ref(), authoritative);
         let refreshed = TenantPermissionsModel {
             id: Known::Value(resource_id(user_id, &permissions, authoritative)),
             user_id: user_id as i64,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 use tfplugin_harness::{Action, BoxError, Context, PlanCheck, StateCheck, Step, TestCase};
 use tinesaudit_testkit::AwsEmulator;
+use tinesaudit_testkit::test_case;
 
 use crate::support::{Tines, in_process, moto, provider_hcl, stored_secret};
 
@@ -92,7 +93,7 @@ fn lifecycle(mode: Mode) -> TestCase {
     let aws_for_rotation = Arc::clone(&aws);
     let tines_for_check = Arc::clone(&tines);
 
-    let mut case = TestCase::new(in_process()).sequential();
+    let mut case = test_case(in_process()).sequential();
     for n in 1..=3 {
         case = case.env(format!("TF_VAR_key_{n}"), token(n));
     }

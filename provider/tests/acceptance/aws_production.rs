@@ -17,8 +17,9 @@ use std::time::Duration;
 
 use serde_json::json;
 use tfplugin_framework::FrameworkServer;
-use tfplugin_harness::{Action, BoxError, PlanCheck, ProviderSource, Step, TestCase};
+use tfplugin_harness::{Action, BoxError, PlanCheck, ProviderSource, Step};
 use tinesaudit_provider::{ADDRESS, TinesAuditProvider};
+use tinesaudit_testkit::test_case;
 use tinesaudit_testkit::{AwsEmulator, AwsFault, AwsFaults, FaultProxy, S3Server};
 
 use crate::support::{OWNER_TOKEN, Tines, moto};
@@ -227,7 +228,7 @@ fn the_pipeline_converges_on_aws_as_it_answers_in_production() {
         move |_: &tfplugin_harness::Context<'_>| world.open_runner_trust()
     };
     let for_destroy = Arc::clone(&world);
-    TestCase::new(world.provider())
+    test_case(world.provider())
         .min_version(1, 11)
         .sequential()
         .env("TF_VAR_pipeline_key", TOKEN)

@@ -1,7 +1,8 @@
 //! The four data sources in one configuration, on every CLI.
 
 use serde_json::json;
-use tfplugin_harness::{BoxError, StateCheck, Step, TestCase};
+use tfplugin_harness::{BoxError, StateCheck, Step};
+use tinesaudit_testkit::test_case;
 
 use crate::support::{Tines, in_process, provider_hcl};
 
@@ -48,7 +49,7 @@ output "readers" {{
             other => Err(format!("expected 4 records, found {other:?}").into()),
         }
     };
-    TestCase::new(in_process())
+    test_case(in_process())
         .step(
             Step::config(hcl)
                 .state_check(StateCheck::attr(

@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{Value as Json, json};
-use tfplugin_harness::{Action, BoxError, Context, PlanCheck, StateCheck, Step, TestCase};
+use tfplugin_harness::{Action, BoxError, Context, PlanCheck, StateCheck, Step};
+use tinesaudit_testkit::test_case;
 use tinesaudit_testkit::{AwsEmulator, S3Server};
 
 use crate::support::{Tines, in_process_with_credentials, moto, provider_hcl_with_s3};
@@ -244,7 +245,7 @@ fn ingestion_job_lifecycle() {
         })
     };
     let for_destroy = Arc::clone(&bucket);
-    TestCase::new(in_process_with_credentials(
+    test_case(in_process_with_credentials(
         server.access_key(),
         server.secret_key(),
     ))

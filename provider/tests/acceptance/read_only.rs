@@ -2,7 +2,8 @@
 //! line that sets them, on every CLI. Without that, Terraform accepts them: the resource's plan then fails as
 //! a provider bug, and the data source drops the value without a word.
 
-use tfplugin_harness::{Step, TestCase};
+use tfplugin_harness::Step;
+use tinesaudit_testkit::test_case;
 
 use crate::support::{Tines, in_process, provider_hcl};
 
@@ -10,7 +11,7 @@ use crate::support::{Tines, in_process, provider_hcl};
 fn refused(block: &str, error: &str) {
     let tines = Tines::start();
     let hcl = format!("{}\n{block}", provider_hcl(&tines, None));
-    TestCase::new(in_process())
+    test_case(in_process())
         .step(Step::config(hcl).expect_error(error))
         .run();
 }

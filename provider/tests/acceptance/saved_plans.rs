@@ -15,6 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tfplugin_harness::{BoxError, PlanCheck, Step, TestCase};
+use tinesaudit_testkit::test_case;
 use tinesaudit_testkit::{AwsEmulator, Tools, saved_plan_files};
 
 use crate::support::{OWNER_TOKEN, Tines, in_process, moto, stored_secret};
@@ -154,7 +155,7 @@ fn case(cli: Cli) -> TestCase {
         ),
     };
     let (setup, for_destroy) = (Arc::clone(&tines), Arc::clone(&tines));
-    TestCase::new(in_process())
+    test_case(in_process())
         .sequential()
         .env("TF_VAR_tines_owner_key", OWNER_TOKEN)
         .env("TF_VAR_pipeline_key", PIPELINE_TOKEN)

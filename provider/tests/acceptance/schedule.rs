@@ -25,10 +25,9 @@ use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Sched
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use tfplugin_framework::FrameworkServer;
-use tfplugin_harness::{
-    Action, BoxError, Context, PlanCheck, ProviderSource, StateCheck, Step, TestCase,
-};
+use tfplugin_harness::{Action, BoxError, Context, PlanCheck, ProviderSource, StateCheck, Step};
 use tinesaudit_provider::{ADDRESS, Architecture, RunnerPackages, TinesAuditProvider};
+use tinesaudit_testkit::test_case;
 use tinesaudit_testkit::{AwsEmulator, S3Server};
 
 const ADDR: &str = "tinesaudit_schedule.sync";
@@ -518,7 +517,7 @@ fn lifecycle() {
     let scheduler_role_arn = role_arn(&format!("{name}-scheduler"));
     let cloud_for_check = Arc::clone(&cloud);
 
-    TestCase::new(cloud.provider())
+    test_case(cloud.provider())
         .sequential()
         .step(
             Step::config(hcl(&base))
@@ -885,7 +884,7 @@ fn given_roles() {
     };
     let cloud_for_check = Arc::clone(&cloud);
 
-    TestCase::new(cloud.provider())
+    test_case(cloud.provider())
         .sequential()
         .step(
             Step::config(hcl(&given))
@@ -983,7 +982,7 @@ fn architectures() {
         })
     };
 
-    TestCase::new(cloud.provider())
+    test_case(cloud.provider())
         .sequential()
         .step(
             Step::config(hcl(&arm))

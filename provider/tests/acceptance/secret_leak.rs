@@ -5,7 +5,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use tfplugin_harness::{Action, PlanCheck, ProviderSource, Step, TestCase};
+use tfplugin_harness::{Action, PlanCheck, ProviderSource, Step};
+use tinesaudit_testkit::test_case;
 
 use crate::support::{OWNER_TOKEN, Tines, moto};
 
@@ -83,7 +84,7 @@ resource "tinesaudit_api_key" "pipeline" {{
         "0.1.0",
     );
     let (setup, rotate, revoke) = (Arc::clone(&tines), Arc::clone(&tines), Arc::clone(&tines));
-    TestCase::new(source)
+    test_case(source)
         .sequential()
         .min_version(1, 11)
         .env("TF_LOG", "trace")

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use tfplugin_harness::{Action, PlanCheck, StateCheck, Step, TestCase};
+use tfplugin_harness::{Action, PlanCheck, StateCheck, Step};
+use tinesaudit_testkit::test_case;
 
 use crate::support::{Tines, expect_permissions, in_process, provider_hcl};
 
@@ -37,7 +38,7 @@ fn grant_import_drift_authoritative_and_a_deleted_user() {
         move |_: &tfplugin_harness::Context<'_>| f(&t)
     };
 
-    TestCase::new(in_process())
+    test_case(in_process())
         .sequential()
         // Create: the grant leaves the user's TUNNEL_MANAGE alone; the plans after apply are empty.
         .step(
@@ -131,7 +132,7 @@ fn destroy_removes_only_the_grant_unless_authoritative() {
     let tines = Tines::start();
     let loose = config(&tines, false);
     let (setup, check) = (Arc::clone(&tines), Arc::clone(&tines));
-    TestCase::new(in_process())
+    test_case(in_process())
         .sequential()
         .step(Step::config(&loose).pre_config(move |_| {
             setup.reset()?;
@@ -144,7 +145,7 @@ fn destroy_removes_only_the_grant_unless_authoritative() {
 
     let strict = config(&tines, true);
     let (setup, check) = (Arc::clone(&tines), Arc::clone(&tines));
-    TestCase::new(in_process())
+    test_case(in_process())
         .sequential()
         .step(Step::config(&strict).pre_config(move |_| {
             setup.reset()?;

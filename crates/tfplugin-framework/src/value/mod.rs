@@ -10,17 +10,20 @@
 //! | `de` / `ser` | serde over [`Value`] |
 //! | `conform` | fitting a model's value to the schema type |
 //! | `schema_value` | [`SchemaValue`] |
+//! | `sensitive` | [`Sensitive`]: a secret in a model |
 
 mod conform;
 mod de;
 mod known;
 mod schema_value;
+mod sensitive;
 mod ser;
 
 use std::fmt;
 
 pub use known::Known;
 pub use schema_value::SchemaValue;
+pub use sensitive::Sensitive;
 pub use tfplugin_proto::value::{Number, Refinements, Type, Value};
 
 pub(crate) use conform::conform;

@@ -2,8 +2,9 @@
 //! plan's `resource_drift`; the human-readable plan says "has been deleted" only on Terraform 1.0 and 1.1
 //! (from 1.2 on it shows only drift that explains no planned change, and a create explains itself).
 
-use tfplugin_harness::{Action, PlanCheck, StateCheck, Step, TestCase};
+use tfplugin_harness::{Action, PlanCheck, StateCheck, Step};
 use tinesaudit_testkit::Tools;
+use tinesaudit_testkit::test_case;
 
 use crate::{THING, TestStore, assert_passed, gone, in_process};
 
@@ -12,7 +13,7 @@ fn a_remote_delete_plans_a_create_and_a_remote_change_an_update_back() {
     let store = TestStore::new();
     let hcl = store.config(&["name = \"drifty\"", "note = \"mine\""], "");
     let (deleter, changer) = (store.store(), store.store());
-    let summary = TestCase::new(in_process())
+    let summary = test_case(in_process())
         .step(Step::config(&hcl))
         .step(
             Step::plan_only(&hcl)
@@ -68,7 +69,7 @@ fn terraform_1_0_says_a_remotely_deleted_thing_has_been_deleted() {
     let store = TestStore::new();
     let hcl = store.config(&["name = \"gone\""], "");
     let deleter = store.store();
-    let summary = TestCase::new(in_process())
+    let summary = test_case(in_process())
         .clis(old)
         .step(Step::config(&hcl))
         .step(

@@ -1,6 +1,7 @@
 //! Create, update in place, replace, import-verify, a no-op plan, and the data source, on every CLI.
 
-use tfplugin_harness::{Action, PlanCheck, StateCheck, Step, TestCase};
+use tfplugin_harness::{Action, PlanCheck, StateCheck, Step};
+use tinesaudit_testkit::test_case;
 
 use crate::{THING, TestStore, assert_passed, gone, id_kept, in_process};
 
@@ -37,7 +38,7 @@ fn create_update_replace_import_no_op_and_the_data_source() {
         &["name = \"beta\"", "note = \"second\"", "tags = { env = \"test\" }"],
         "\ndata \"testfw_echo\" \"e\" {\n  text     = \"hello\"\n  thing_id = testfw_thing.a.id\n}\n",
     );
-    let summary = TestCase::new(in_process())
+    let summary = test_case(in_process())
         // Create; the harness then requires an empty plan, without and with a refresh.
         .step(
             Step::config(&first)

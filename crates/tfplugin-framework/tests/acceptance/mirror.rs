@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 use tfplugin_harness::{Action, BoxError, PlanCheck, ProviderSource, StateCheck, Step, TestCase};
+use tinesaudit_testkit::test_case;
 use tinesaudit_testkit::{TerraformCli, Tools};
 
 use crate::{ADDRESS, THING, TestStore, assert_passed, gone};
@@ -37,7 +38,7 @@ fn lifecycle(cli: TerraformCli, store: &TestStore) -> TestCase {
         "",
     );
     let deleter = store.store();
-    TestCase::new(ProviderSource::mirror(PROVIDER_BINARY, ADDRESS, "0.1.0"))
+    test_case(ProviderSource::mirror(PROVIDER_BINARY, ADDRESS, "0.1.0"))
         .clis(vec![cli])
         .step(
             Step::config(&first)

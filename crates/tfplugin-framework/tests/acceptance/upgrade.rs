@@ -2,7 +2,8 @@
 //! version 1 by every CLI, with no change planned.
 
 use serde_json::json;
-use tfplugin_harness::{Action, PlanCheck, StateCheck, Step, TestCase};
+use tfplugin_harness::{Action, PlanCheck, StateCheck, Step};
+use tinesaudit_testkit::test_case;
 
 use crate::store::RemoteThing;
 use crate::{ADDRESS, THING, TestStore, assert_passed, gone, in_process};
@@ -12,7 +13,7 @@ fn a_version_0_state_is_upgraded_to_version_1() {
     let store = TestStore::new();
     let hcl = store.config(&["name = \"old\"", "note = \"from v0\""], "");
     let remote = store.store();
-    let summary = TestCase::new(in_process())
+    let summary = test_case(in_process())
         .step(
             Step::config(&hcl)
                 // The thing exists in the store, and a state from an older provider version knows it.

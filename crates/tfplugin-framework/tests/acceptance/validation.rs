@@ -2,7 +2,8 @@
 //! attributes: applied without a trace in plan or state on Terraform 1.11+, refused with a clear error on
 //! older CLIs.
 
-use tfplugin_harness::{Action, PlanCheck, StateCheck, Step, TestCase};
+use tfplugin_harness::{Action, PlanCheck, StateCheck, Step};
+use tinesaudit_testkit::test_case;
 
 use crate::{
     THING, TestStore, assert_old_and_new, assert_passed, gone, in_process, null_in_state,
@@ -12,7 +13,7 @@ use crate::{
 #[test]
 fn an_invalid_name_is_reported_under_its_line() {
     let store = TestStore::new();
-    let summary = TestCase::new(in_process())
+    let summary = test_case(in_process())
         // Terraform shows an attribute's diagnostic with the resource, the file and line, and the line itself.
         .step(
             Step::config(store.config(&["name = \"Not_Valid\""], "")).expect_error(
@@ -30,7 +31,7 @@ fn an_invalid_name_is_reported_under_its_line() {
 
 /// Runs one step that must fail on every CLI with `error`, old and new CLIs among them.
 fn refused(hcl: String, error: &str) {
-    let summary = TestCase::new(in_process())
+    let summary = test_case(in_process())
         .step(Step::config(hcl).expect_error(error))
         .try_run()
         .unwrap_or_else(|failure| panic!("{failure}"));
@@ -83,7 +84,7 @@ fn write_only_values_reach_the_store_but_never_the_state() {
             Ok(())
         }
     };
-    let summary = TestCase::new(in_process())
+    let summary = test_case(in_process())
         .step(
             Step::config(with_secret("hunter2", 1))
                 .expect_error_below(

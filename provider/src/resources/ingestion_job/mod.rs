@@ -10,24 +10,8 @@
 //! }
 //! ```
 //!
-//! * **Apply** checks before it writes: a zero-byte object written and deleted under `prefix` proves the
-//!   bucket exists and takes writes there (zero bytes are zero records, should the feed ever see one); the
-//!   key in `api_key_secret_arn` is read from Secrets Manager and must read an audit-log page of `tenant`.
-//!   Then the job file (JSON holding the runner's keys only, sorted) goes to `s3://bucket/job_file_key`.
-//!   `content_sha256` is the hash of what was written: unknown in every plan that changes the file, so that a
-//!   `tinesaudit_schedule` wired to it sees the change.
-//! * **Refresh** reads the job file back. Edited values come back as a diff that apply puts right; any other
-//!   edit (formatting, a key this resource does not manage) shows as a change of `content_sha256`, which apply
-//!   also puts right. A deleted job file makes the resource gone, and so does one that is not a JSON object of
-//!   job settings (with a warning): the plan writes it again. `last_checkpoint` and `lag_seconds` come from
-//!   the runner's state object; they are informational and never make a plan on their own.
-//! * **Destroy** deletes the job file only: the data under `prefix` and the runner's state object stay, so a
-//!   job made again with the same `state_key` carries on where the runner stopped.
-//! * **Import** by the job file's `s3://bucket/key`.
-//!
-//! `lookback_seconds` and `backfill_from` only matter to the runner's first run, before its state object
-//! exists; changing them later rewrites the job file and moves nothing (`tinesaudit-runner backfill` fetches an
-//! older window again).
+//! The lifecycle below is also the resource's documentation page (`provider/docs/`).
+#![doc = include_str!("../../../templates/resources/ingestion_job.md")]
 
 mod apply;
 mod plan;
@@ -482,10 +466,6 @@ impl Resource for IngestionJobResource {
             &mut response.diagnostics,
         )
         .await;
-        // Nothing was written: the job file is as it was.
-        if response.diagnostics.has_error() {
-            response.state = request.state;
-        }
     }
 
     async fn delete(&self, request: DeleteRequest, response: &mut DeleteResponse) {

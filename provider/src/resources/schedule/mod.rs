@@ -10,34 +10,8 @@
 //! }
 //! ```
 //!
-//! * **The function** runs the runner's `bootstrap` (shipped beside the provider, see `package.rs`)
-//!   on the `provided.al2023` runtime, on `architecture` (x86_64 or arm64), with `JOB_FILE` set to `job_file` plus `environment`. Its
-//!   timeout follows the job file: `max_pages` at `requests_per_minute`, with an allowance and a margin
-//!   (`job.rs`); a job that cannot fit in Lambda's 900 s is refused at plan time. The runner ends
-//!   each run before the invocation's deadline and continues on the next.
-//! * **Roles**: without `role_arn`, the resource creates `<name>-runner` with a least-privilege policy
-//!   derived from the job file (its bucket and prefix, state key, secret, the job file itself, the
-//!   function's logs); without `scheduler_role_arn`, `<name>-scheduler`, which may only invoke this
-//!   function. Created roles are deleted with the resource, or when a given role replaces them.
-//! * **The schedule** lives in the default group and invokes the function with `{}`, with its retry
-//!   policy, flexible window, time zone and state (`enabled`).
-//! * **Plan** reads the job file (when `job_file` is known and the object exists, and matches
-//!   `job_file_sha256` when that is set) for `timeout_seconds` and `job_file_sha256`; otherwise they are
-//!   known after apply. `runner_sha256` is the package this provider would deploy, so a provider upgrade
-//!   with a new runner shows as an update in place.
-//! * **Refresh** reports the function and schedule as AWS has them: code changed outside Terraform (or a
-//!   runtime, handler or architecture the runner cannot run on) shows in `runner_sha256`, and timeout,
-//!   memory, environment, role, expression, state, the schedule's input and the rest in their attributes;
-//!   a created role that was deleted or whose trust policy or policies changed (with a warning saying
-//!   how), or a schedule invoking another function, plans an update. A deleted function or
-//!   schedule makes the resource gone, and the next apply creates it again.
-//! * **Create** takes over what a half-done create or a deleted schedule left behind: a function or role
-//!   of that name this provider made (they carry a `tinesaudit:managed-by` tag), and a schedule that
-//!   invokes that function. Anything else of that name is an error.
-//! * **Import** by the schedule's name: the function, its `JOB_FILE` and roles are found from there.
-//!
-//! The function's log group (`/aws/lambda/<name>`, made by Lambda on the first run) holds the run history
-//! and stays after destroy.
+//! The lifecycle below is also the resource's documentation page (`provider/docs/`).
+#![doc = include_str!("../../../templates/resources/schedule.md")]
 
 mod deploy;
 pub mod expression;
@@ -56,7 +30,7 @@ use tfplugin_framework::diag::Diagnostics;
 use tfplugin_framework::path::AttrPath;
 use tfplugin_framework::resource::{
     Capabilities, CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, ImportState,
-    ImportStateRequest, ImportStateResponse, ReadRequest, ReadResponse, UpdateRequest,
+    ImportStateRequest, ImportStateResponse, Prior, ReadRequest, ReadResponse, UpdateRequest,
     UpdateResponse,
 };
 use tfplugin_framework::schema::{Attribute, Schema};
@@ -122,31 +96,6 @@ struct ScheduleModel {
     timeout_seconds: Known<i64>,
     runner_sha256: Known<Option<String>>,
     input: Known<String>,
-}
-
-/// A stored state, which after an import holds only `id`; also what refresh writes back.
-#[derive(Serialize, Deserialize)]
-struct StoredModel {
-    id: Option<String>,
-    name: Option<String>,
-    job_file: Option<String>,
-    job_file_sha256: Option<String>,
-    role_arn: Option<String>,
-    scheduler_role_arn: Option<String>,
-    expression: Option<String>,
-    timezone: Option<String>,
-    flexible_window_minutes: Option<i64>,
-    enabled: Option<bool>,
-    retry_attempts: Option<i64>,
-    max_event_age_seconds: Option<i64>,
-    memory_mb: Option<i64>,
-    architecture: Option<String>,
-    environment: Option<BTreeMap<String, String>>,
-    function_arn: Option<String>,
-    schedule_arn: Option<String>,
-    timeout_seconds: Option<i64>,
-    runner_sha256: Option<String>,
-    input: Option<String>,
 }
 
 impl Resource for ScheduleResource {
@@ -421,8 +370,28 @@ impl Resource for ScheduleResource {
         let Some(clients) = configured(&self.clients, diags) else {
             return;
         };
-        let Some(stored) = request.state.get::<StoredModel>(diags) else {
-            return;
+        // After an import the state holds only `id`, the schedule's name.
+        let stored = match request.prior::<ScheduleModel>() {
+            Prior::Stored(model) => Some(refresh::Stored {
+                name: model.name,
+                importing: false,
+                environment_given: model.environment.is_some(),
+            }),
+            Prior::Imported => request
+                .state
+                .get_attr::<Option<String>>(&AttrPath::attr("id"), diags)
+                .flatten()
+                .map(|name| refresh::Stored {
+                    name,
+                    importing: true,
+                    environment_given: false,
+                }),
+        };
+        let Some(stored) = stored else {
+            return diags.error(
+                "Invalid state",
+                "The state has no name. This is a bug in the provider.",
+            );
         };
         match refresh::refresh(clients, stored, diags).await {
             Refreshed::Found(state) => response.state.set(&*state, &mut response.diagnostics),
@@ -439,10 +408,8 @@ impl Resource for ScheduleResource {
         let Some(plan) = request.plan.get::<ScheduleModel>(diags) else {
             return;
         };
-        match deploy::deploy(clients, &request.config, plan, false, diags).await {
-            Some(state) => response.state.set(&state, &mut response.diagnostics),
-            // Keep the prior state: the next plan shows what is still to do.
-            None => response.state = request.state,
+        if let Some(state) = deploy::deploy(clients, &request.config, plan, false, diags).await {
+            response.state.set(&state, &mut response.diagnostics);
         }
     }
 
