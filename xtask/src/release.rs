@@ -17,14 +17,12 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, System, ZipWriter};
+use tinesaudit_job::package::{deterministic_zip, lambda_package};
 
 use crate::bundle::{self, Arch};
 use crate::{cmd, tools};
@@ -202,11 +200,7 @@ pub fn run(repo: &Path, options: &Options) -> Result<PathBuf> {
     }
     for (arch, bootstrap) in &bootstraps {
         let name = format!("{RUNNER_ARCHIVE}_{version}_lambda_{}.zip", arch.lambda());
-        write(
-            &out,
-            &name,
-            &deterministic_zip(&[("bootstrap", &read(bootstrap)?)])?,
-        )?;
+        write(&out, &name, &lambda_package(&read(bootstrap)?)?)?;
         files.push(name);
     }
     let manifest = format!("{prefix}_manifest.json");
@@ -271,23 +265,6 @@ fn build_static(
     Ok(bundle::target_dir(repo)
         .join(target)
         .join(if profile == "dev" { "debug" } else { profile }))
-}
-
-/// A zip that depends on its entries alone: fixed timestamps, Unix mode 0755, deflate level 6
-/// (the provider builds the Lambda package the same way, so both give the same bytes).
-fn deterministic_zip(entries: &[(&str, &[u8])]) -> Result<Vec<u8>> {
-    let options = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(6))
-        .last_modified_time(DateTime::DEFAULT)
-        .system(System::Unix)
-        .unix_permissions(0o755);
-    let mut writer = ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, bytes) in entries {
-        writer.start_file(*name, options)?;
-        writer.write_all(bytes)?;
-    }
-    Ok(writer.finish()?.into_inner())
 }
 
 /// Signs `sums` in `out` with a key made for this release only, in a keyring that is deleted

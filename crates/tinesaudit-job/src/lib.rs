@@ -12,8 +12,11 @@
 //! | `settings` | every runner setting under its three names (job-file key, environment variable, flag), with defaults, ranges and the messages that refuse a value |
 //! | `job_file` | the job file as the provider writes it and reads it back |
 //! | `state` | the runner's state object: position, window in flight, lease |
+//! | `package` | (feature `package`) the deterministic zips whose hash is `runner_sha256` |
 
 mod job_file;
+#[cfg(feature = "package")]
+pub mod package;
 pub mod settings;
 mod state;
 

@@ -6,8 +6,9 @@
 //! provider deploys the one of the schedule's `architecture`. [`TinesAuditProvider::with_runner_bootstrap`]
 //! names another x86_64 file, for tests and embedding; its arm64 sibling has the same name with `-arm64`.
 //!
-//! The zip is built in memory and deterministically: one entry `bootstrap`, Unix mode 0755, a fixed
-//! timestamp, deflate at a fixed level. The same binary therefore always gives the same zip, and the same
+//! The zip is built in memory and deterministically ([`lambda_package`], which `cargo xtask release`
+//! zips its Lambda archives with too): one entry `bootstrap`, Unix mode 0755, a fixed timestamp,
+//! deflate at a fixed level. The same binary therefore always gives the same zip, and the same
 //! Lambda `CodeSha256` (the zip's SHA-256 in base64), which is how refresh tells the function still runs
 //! this package. A package is tens of megabytes, so it is built once per provider process and file
 //! version (size and modification time), not once per resource.
@@ -16,16 +17,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use base64::Engine as _;
+use tinesaudit_job::package::lambda_package;
 use tinesaudit_job::sha256_hex;
 use tokio::sync::Mutex;
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 /// The runner's Lambda binary, beside the provider's executable.
 pub const BOOTSTRAP_FILE_NAME: &str = "tinesaudit-runner-bootstrap";
@@ -65,9 +64,6 @@ impl Architecture {
     }
 }
 
-/// The entry the `provided.al2023` runtime starts.
-const ENTRY_NAME: &str = "bootstrap";
-
 /// A built deployment package.
 pub struct Package {
     zip: Vec<u8>,
@@ -77,22 +73,8 @@ pub struct Package {
 impl Package {
     /// Builds the package around the bytes of a `bootstrap` binary.
     fn build(bootstrap: &[u8]) -> Result<Package, String> {
-        let options = SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Deflated)
-            .compression_level(Some(6))
-            .last_modified_time(DateTime::DEFAULT)
-            // Unix, whatever the host: the mode bits are only read from Unix entries.
-            .system(System::Unix)
-            .unix_permissions(0o755);
-        let mut writer = ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        writer
-            .start_file(ENTRY_NAME, options)
-            .and_then(|()| writer.write_all(bootstrap).map_err(Into::into))
+        let zip = lambda_package(bootstrap)
             .map_err(|e| format!("could not build the deployment zip: {e}"))?;
-        let zip = writer
-            .finish()
-            .map_err(|e| format!("could not build the deployment zip: {e}"))?
-            .into_inner();
         let sha256 = sha256_hex(&zip);
         Ok(Package { zip, sha256 })
     }
@@ -252,8 +234,6 @@ impl RunnerPackages {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Read as _;
-
     use super::*;
     use sha2::{Digest as _, Sha256};
 
@@ -266,25 +246,6 @@ mod tests {
         assert_eq!(first.sha256(), sha256_hex(first.zip()));
         let other = Package::build(b"#!/bin/sh\necho other\n").unwrap();
         assert_ne!(first.sha256(), other.sha256());
-    }
-
-    #[test]
-    fn the_zip_holds_one_executable_bootstrap() {
-        let package = Package::build(b"binary bytes").unwrap();
-        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(package.zip())).unwrap();
-        assert_eq!(archive.len(), 1);
-        let mut entry = archive.by_index(0).unwrap();
-        assert_eq!(entry.name().unwrap(), "bootstrap");
-        assert_eq!(entry.unix_mode().map(|m| m & 0o777), Some(0o755));
-        assert_eq!(entry.compression(), CompressionMethod::Deflated);
-        assert_eq!(
-            entry.last_modified(),
-            Some(DateTime::DEFAULT),
-            "not the build time"
-        );
-        let mut content = Vec::new();
-        entry.read_to_end(&mut content).unwrap();
-        assert_eq!(content, b"binary bytes");
     }
 
     #[test]
