@@ -166,7 +166,7 @@ fn each_archive_holds_binaries_for_its_platform_and_the_host_provider_shakes_han
         let provider_name = format!("{PROVIDER}_v{VERSION}");
         let arm64_bootstrap = format!("{BOOTSTRAP}-arm64");
         ensure!(
-            names == [BOOTSTRAP, arm64_bootstrap.as_str(), provider_name.as_str()],
+            names == [provider_name.as_str(), BOOTSTRAP, arm64_bootstrap.as_str()],
             "{platform}: {names:?}"
         );
         let provider = &entries[&provider_name];

@@ -42,17 +42,23 @@ impl StaticHttps {
         let ca = ScratchDir::new("https-ca")?;
         std::fs::write(ca.path().join("ca.pem"), ca_pem)?;
 
+        // Bound here, served on a thread of its own with its own runtime: `serve` may be called from
+        // synchronous tests and from inside a Tokio runtime alike.
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let listener = runtime.block_on(tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)))?;
-        let addr = listener.local_addr()?;
         let requests = Arc::new(Mutex::new(Vec::new()));
         let (stop, stopped) = oneshot::channel();
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
         let log = requests.clone();
         let thread = std::thread::spawn(move || {
             runtime.block_on(async move {
+                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                    return;
+                };
                 tokio::select! {
                     _ = stopped => {}
                     () = accept(listener, acceptor, root, log) => {}
