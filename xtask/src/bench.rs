@@ -1,5 +1,8 @@
 //! `cargo xtask bench plan`: the provider's cost in `terraform plan` and `apply`, next to Terraform's
 //! own resources, measured with the provider as it ships (a release build).
+//!
+//! `cargo xtask bench drop-in`: the release runner with the reference Lambda's settings against
+//! the reference Lambda, in one run (`runner/examples/drop_in/`).
 
 use std::path::Path;
 
@@ -29,4 +32,23 @@ pub fn plan(repo: &Path, args: &[&str]) -> Result<()> {
         .args(args)
         .env("TINESAUDIT_TOOLS", &tools_dir);
     cmd::run(&mut bench).context("the plan benchmark failed")
+}
+
+pub fn drop_in(repo: &Path, args: &[&str]) -> Result<()> {
+    let tools_dir = tools::install(repo)?;
+    let mut bench = crate::cargo(repo);
+    bench
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "tinesaudit-runner",
+            "--example",
+            "drop_in",
+            "--",
+        ])
+        .args(args)
+        .env("TINESAUDIT_TOOLS", &tools_dir);
+    cmd::run(&mut bench).context("the drop-in benchmark failed")
 }

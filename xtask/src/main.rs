@@ -26,7 +26,11 @@ tasks:
   test    install the tools, then check formatting and lints, bundle, and run every test
   bench plan [--baseline-provider DIR] [--runs N]
           plans and an apply of 50 tinesaudit objects against 50 of Terraform's own, on the newest
-          CLI and 1.0.3, with the release provider (and DIR's, e.g. an earlier commit's, beside it)";
+          CLI and 1.0.3, with the release provider (and DIR's, e.g. an earlier commit's, beside it)
+  bench drop-in [--records N] [--max-pages N]
+          the release runner with the reference Lambda's settings (MAX_PAGES=20, PAGE_SIZE=500,
+          300 ms pages, 1000 requests/min) against the reference Lambda itself, run after run
+          until each is caught up: records/s of both, their ratio, and peak RSS of both";
 
 fn main() -> ExitCode {
     match run() {
@@ -58,6 +62,7 @@ fn run() -> Result<()> {
         ["test"] => test::run(&repo),
         ["demo", rest @ ..] => demo::run(&repo, rest),
         ["bench", "plan", rest @ ..] => bench::plan(&repo, rest),
+        ["bench", "drop-in", rest @ ..] => bench::drop_in(&repo, rest),
         ["help" | "-h" | "--help"] => {
             println!("{USAGE}");
             Ok(())
