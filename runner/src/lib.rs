@@ -13,6 +13,7 @@
 //! - [`checkpoint`]: the state object: position, window in flight, lease.
 //! - [`delivered`]: what S3 already holds, read back (for `verify` and backfills).
 //! - [`window`]: windows a person types, refused or clamped before any work.
+//! - [`lag`]: how far behind a run that spent its page budget left the sync, and what keeps up.
 //! - [`pipeline`]: the stages wired together, one run at a time.
 //! - [`settings`]: flags, environment, event payload and job file, checked before any work.
 //! - [`cli`]: the command line; [`lambda`]: the same engine serving the Lambda runtime API;
@@ -22,6 +23,7 @@ pub mod aws_error;
 pub mod checkpoint;
 pub mod cli;
 pub mod delivered;
+pub mod lag;
 pub mod lambda;
 pub mod pipeline;
 pub mod progress;

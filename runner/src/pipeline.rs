@@ -27,6 +27,7 @@ use tines_client::{AuditLogRecord, Client, ErrorKind};
 
 use crate::checkpoint::{Acquired, Checkpoint, CheckpointError, Position, whole_second};
 use crate::delivered::{self, ReadBackError};
+use crate::lag::Behind;
 use crate::settings::{Settings, StartPoint};
 use crate::sink::{ObjectBody, keys_starting_at, last_id, object_key};
 use crate::source::{SourceError, WindowWalk};
@@ -99,6 +100,10 @@ pub struct Summary {
     /// (`MAX_PAGES` pages were fetched).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped_by: Option<&'static str>,
+    /// For a run stopped by its page budget: the records of its window left, and the budget or
+    /// schedule that would keep up (also said as a warning on stderr).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub behind: Option<Behind>,
     /// For `failed`, what went wrong; for a `partial` run stopped by its deadline in the middle
     /// of a request, the request that was cut short.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -293,6 +298,12 @@ impl Engine {
         }
         let state = checkpoint.release().await?;
         summary.lag_seconds = Some(lag(&state.position));
+        if let Some(behind) = &summary.behind {
+            tracing::warn!(
+                "{}",
+                behind.advice(summary.lag_seconds, self.settings.max_pages)
+            );
+        }
         Ok(outcome)
     }
 
@@ -382,9 +393,11 @@ impl Engine {
             Err(error) => return self.stop_at_deadline(error, deadline, summary),
         };
         progress.window(walk.count());
+        let span = end.as_second() - after.as_second();
         let mut position = committed;
         let mut object = Cut::new(settings);
         let counted = summary.pages;
+        let mut read = 0;
         // Only the object right after the checkpoint can be in S3 unrecorded: every other one
         // was recorded before the next was cut.
         let mut look_for_unrecorded = backfill.is_none() && checkpoint.window_resumed();
@@ -403,6 +416,7 @@ impl Engine {
                 Err(error) => return self.stop_at_deadline(error, deadline, summary),
             };
             progress.page(records.len() as u64);
+            read += records.len() as u64;
             let mut fresh = false;
             for record in records {
                 if position.covers(record.created_at(), record.id()) || record.created_at() >= end {
@@ -466,6 +480,9 @@ impl Engine {
         }
         if !walk.finished() {
             summary.stopped_by = Some("page_budget");
+            summary.behind = walk.count().and_then(|counted| {
+                Behind::of(counted, read, span, settings.page_size, settings.max_pages)
+            });
         }
         Ok(walk.finished())
     }

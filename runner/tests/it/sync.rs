@@ -75,6 +75,25 @@ async fn max_pages_is_a_budget_and_what_is_left_comes_next_run_never_lost() {
         "{state}"
     );
     assert!(state["lease"].is_null(), "{state}");
+    // Falling behind is said: what is left, and the budget or schedule that keeps up.
+    let behind = &first.summary["behind"];
+    assert_eq!(behind["records_left"], 15_500, "{}", first.stdout);
+    assert_eq!(behind["max_pages_to_catch_up"], 31);
+    // 25,000 records over the hour of the first window.
+    assert_eq!(behind["max_pages_for_hourly_runs"], 50, "{}", first.stdout);
+    assert_eq!(behind["minutes_between_runs"], 24, "{}", first.stdout);
+    assert!(
+        first.stderr.contains("WARN")
+            && first.stderr.contains(
+                "spent its page budget (MAX_PAGES=20) with 15500 records of its window left"
+            )
+            && first
+                .stderr
+                .contains("MAX_PAGES=31 would deliver them in one run")
+            && first.stderr.contains("MAX_PAGES=50 for hourly runs"),
+        "{}",
+        first.stderr
+    );
     let mut runs = 1;
     loop {
         let run = world.sync(&env).await;
@@ -86,6 +105,8 @@ async fn max_pages_is_a_budget_and_what_is_left_comes_next_run_never_lost() {
             run.stdout
         );
         if run.summary["outcome"] == "completed" {
+            assert!(run.summary.get("behind").is_none(), "{}", run.stdout);
+            assert!(!run.stderr.contains("page budget"), "{}", run.stderr);
             break;
         }
         assert!(runs < 10, "the backlog must shrink every run");
