@@ -16,7 +16,8 @@
 //! - [`lag`]: how far behind a run that spent its page budget left the sync, and what keeps up.
 //! - [`pipeline`]: the stages wired together, one run at a time.
 //! - [`settings`]: flags, environment, event payload and job file, checked before any work.
-//! - [`cli`]: the command line; [`lambda`]: the same engine serving the Lambda runtime API;
+//! - [`cli`]: the command line; [`lambda`]: the same engine serving the Lambda runtime API,
+//!   with a run's figures as CloudWatch metrics ([`metrics`]);
 //!   [`progress`]: a backfill's progress bar or log lines.
 
 pub mod aws_error;
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod delivered;
 pub mod lag;
 pub mod lambda;
+pub mod metrics;
 pub mod pipeline;
 pub mod progress;
 pub mod settings;
