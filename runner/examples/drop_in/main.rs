@@ -16,7 +16,9 @@
 //!   new.
 //! - The runner runs `tinesaudit-runner sync` once per process until a run ends `completed`.
 //!
-//! Both are measured from process start to exit. The report gives, per side: runs, records
+//! Both are measured from process start to exit. `RUST_LOG`, `CONCURRENCY` and
+//! `RECORDS_PER_OBJECT` in the bench's environment are passed on (with `--logs DIR`, each run's
+//! stderr is kept there). The report gives, per side: runs, records
 //! delivered (and lost), wall time of all runs, records/s (delivered over that time), the share
 //! of the API's ceiling (500 records x 1000 requests/min = 8,333 records/s), peak RSS of the
 //! largest run, and each run's time. Goals (issue 13): the runner at >= 5x the reference's
@@ -50,6 +52,14 @@ struct Args {
     /// MAX_PAGES of both sides.
     #[arg(long, default_value_t = 20)]
     max_pages: u64,
+    /// Keep each run's stderr in this folder (with `RUST_LOG` passed on, to see where a run's
+    /// time goes) instead of a scratch folder removed at the end.
+    #[arg(long)]
+    logs: Option<PathBuf>,
+    /// The runner to measure [default: this checkout's, built in release]: for instance an
+    /// earlier commit's, to compare with in the same session.
+    #[arg(long)]
+    runner: Option<PathBuf>,
 }
 
 /// One side's runs.
@@ -81,7 +91,7 @@ struct World {
     sim: tines_sim::RunningSimulator,
     s3: S3Server,
     http: reqwest::Client,
-    scratch: ScratchDir,
+    logs: PathBuf,
 }
 
 impl World {
@@ -134,12 +144,18 @@ impl World {
             ("AWS_REGION", self.s3.region()),
             ("AWS_EC2_METADATA_DISABLED", "true"),
         ];
+        // RUST_LOG, and the runner's settings the reference does not have, from this bench's
+        // environment: to see where a run's time goes, or what another setting changes.
+        let passed_on = ["RUST_LOG", "CONCURRENCY", "RECORDS_PER_OBJECT"]
+            .into_iter()
+            .filter_map(|name| Some((name.to_owned(), std::env::var(name).ok()?)));
         Ok(Launch {
             program: program.to_owned(),
             args: Vec::new(),
             env: env
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
+                .chain(passed_on)
                 .collect(),
         })
     }
@@ -154,7 +170,7 @@ impl World {
     ) -> anyhow::Result<Side> {
         let mut measured = Side::default();
         for run in 1..=MAX_RUNS {
-            let log = self.scratch.path().join(format!("{side}-{run}.log"));
+            let log = self.logs.join(format!("{side}-{run}.log"));
             let mut command = launch.command();
             command.stderr(std::fs::File::create(&log)?);
             let result = measure::run_measured(command)?;
@@ -185,7 +201,10 @@ impl World {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let runner = measure::build_runner()?;
+    let runner = match &args.runner {
+        Some(runner) => runner.clone(),
+        None => measure::build_runner()?,
+    };
     let tools = Tools::locate()?;
     let python = tools.root().join("venv/bin/python");
     let reference =
@@ -195,11 +214,19 @@ async fn main() -> anyhow::Result<()> {
     let s3 = tokio::task::spawn_blocking(S3Server::start)
         .await?
         .context("SeaweedFS does not start (run `cargo xtask tools` first)")?;
+    let scratch = ScratchDir::new("drop-in")?;
+    let logs = match &args.logs {
+        Some(logs) => {
+            std::fs::create_dir_all(logs)?;
+            logs.clone()
+        }
+        None => scratch.path().to_owned(),
+    };
     let world = World {
         sim,
         s3,
         http: reqwest::Client::new(),
-        scratch: ScratchDir::new("drop-in")?,
+        logs,
     };
     let now = Timestamp::now();
     world
@@ -325,9 +352,15 @@ fn report(args: &Args, reference: &Side, runner: &Side) {
         let each: Vec<String> = side
             .runs
             .iter()
-            .map(|r| format!("{:.2}", r.wall.as_secs_f64()))
+            .map(|r| {
+                format!(
+                    "{:.2}/{:.1}",
+                    r.wall.as_secs_f64(),
+                    r.peak_rss_kib as f64 / 1024.0
+                )
+            })
             .collect();
-        println!("{name} runs, s: {}", each.join(" "));
+        println!("{name} runs, wall s/peak RSS MiB: {}", each.join(" "));
     }
     let ratio = runner.rate() / reference.rate();
     let memory = runner.peak_rss_mib() / reference.peak_rss_mib();
