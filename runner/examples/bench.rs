@@ -21,12 +21,13 @@
 //! Targets (issue 4): at 300 ms at least 90 % of the ceiling; peak RSS under 64 MB for a
 //! 1,000,000-record backfill.
 //!
-//! CPU and memory come from `/proc`: `VmHWM` is read from `/proc/<pid>/status` while the child
-//! runs (it only ever grows), and user + system time from `/proc/<pid>/stat` once the child has
-//! exited but is not yet reaped, when it covers every thread of the process.
+//! CPU and memory are read from `/proc`, as `common/measure.rs` says.
+
+#[path = "common/measure.rs"]
+mod measure;
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -79,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
     } else {
         args.records
     };
-    let runner = build_runner()?;
+    let runner = measure::build_runner()?;
 
     let sim = tines_sim::spawn(Behaviour {
         rate_limits: RateLimits {
@@ -188,126 +189,24 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds the release runner (a no-op when it is up to date) and returns its path, beside this
-/// example's own folder.
-fn build_runner() -> anyhow::Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("cannot tell the target folder from this example's path")?;
-    if profile_dir.file_name().and_then(|n| n.to_str()) != Some("release") {
-        eprintln!("warning: this bench is not a release build; run it with `cargo run --release`");
-    }
-    let target = profile_dir
-        .parent()
-        .context("cannot tell the target folder from this example's path")?;
-    if let Some(cargo) = std::env::var_os("CARGO") {
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "tinesaudit-runner",
-                "--bin",
-                "tinesaudit-runner",
-            ])
-            .env("CARGO_TARGET_DIR", target)
-            .status()?;
-        if !status.success() {
-            bail!("building the release runner failed");
-        }
-    }
-    let runner = target.join("release").join("tinesaudit-runner");
-    if !runner.is_file() {
-        bail!(
-            "{} is missing; build it with `cargo build --release -p tinesaudit-runner`",
-            runner.display()
-        );
-    }
-    Ok(runner)
-}
-
 /// Runs the child to its end: its summary line, wall time, CPU time and peak RSS (KiB).
-fn run_measured(
-    mut command: Command,
-    log: &Path,
-) -> anyhow::Result<(Value, Duration, Duration, u64)> {
-    let started = Instant::now();
-    let child = command
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("cannot start the runner")?;
-    let pid = child.id();
-    let ticks_per_second = clock_ticks_per_second();
-    let mut peak_rss_kib = 0;
-    // Poll until the child is a zombie: exited, not yet reaped, its accounts still readable.
-    let cpu = loop {
-        if let Some(hwm) = read_vm_hwm_kib(pid) {
-            peak_rss_kib = peak_rss_kib.max(hwm);
-        }
-        match read_stat(pid) {
-            Some((state, ticks)) if state == 'Z' || state == 'X' => {
-                break Duration::from_secs_f64(ticks as f64 / ticks_per_second);
-            }
-            Some(_) => std::thread::sleep(Duration::from_millis(20)),
-            None => bail!("cannot read /proc/{pid}/stat"),
-        }
-    };
-    let wall = started.elapsed();
-    let output = child.wait_with_output()?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
+fn run_measured(command: Command, log: &Path) -> anyhow::Result<(Value, Duration, Duration, u64)> {
+    let measured = measure::run_measured(command)?;
+    let stdout = String::from_utf8_lossy(&measured.output.stdout);
     let summary = stdout
         .lines()
         .last()
         .and_then(|line| serde_json::from_str(line).ok())
         .unwrap_or(Value::Null);
-    if !output.status.success() {
+    if !measured.output.status.success() {
         let stderr = std::fs::read_to_string(log).unwrap_or_default();
         bail!(
             "the runner exited with {}: {stdout}\n{}",
-            output.status,
-            tail(&stderr, 20)
+            measured.output.status,
+            measure::tail(&stderr, 20)
         );
     }
-    Ok((summary, wall, cpu, peak_rss_kib))
-}
-
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-/// `VmHWM` of `/proc/<pid>/status`, in KiB; absent once the process has exited.
-fn read_vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-/// The state letter and user + system clock ticks of `/proc/<pid>/stat`, all threads summed.
-fn read_stat(pid: u32) -> Option<(char, u64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name, in parentheses, may hold spaces: the fields start after the last ')'.
-    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
-    let state = fields.first()?.chars().next()?;
-    // Fields 14 and 15 of proc(5), utime and stime; field 3 (the state) is fields[0].
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some((state, utime + stime))
-}
-
-/// `getconf CLK_TCK`; Linux reports 100 (USER_HZ) on every common architecture.
-fn clock_ticks_per_second() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|out| String::from_utf8(out.stdout).ok())
-        .and_then(|text| text.trim().parse().ok())
-        .unwrap_or(100.0)
+    Ok((summary, measured.wall, measured.cpu, measured.peak_rss_kib))
 }
 
 fn report(results: &[Measured], records: u64, concurrency: Option<u32>) {

@@ -76,11 +76,15 @@ pub struct Checkpoint {
     state: State,
     owner: String,
     lease_for: Duration,
+    /// Whether the window was in flight before this run took the lease: an earlier run ended
+    /// partial, or died, or failed, maybe after writing an object it never recorded.
+    window_resumed: bool,
 }
 
 impl Checkpoint {
     /// Reads the state of `tenant` (creating it from `first_position` on a first run) and takes the
-    /// lease.
+    /// lease. When no window is in flight, `new_window_end` (if given) freezes the next one in
+    /// the same write.
     pub async fn acquire(
         store: ObjectStore,
         key: &str,
@@ -88,6 +92,7 @@ impl Checkpoint {
         owner: &str,
         lease_for: Duration,
         first_position: impl FnOnce() -> Position,
+        new_window_end: Option<Timestamp>,
     ) -> Result<Acquired, CheckpointError> {
         let now = Timestamp::now();
         let lease = Lease {
@@ -97,6 +102,7 @@ impl Checkpoint {
         let first = || State {
             position: first_position(),
             lease: Some(lease.clone()),
+            window_end: new_window_end,
             ..State::new(tenant, now)
         };
         let (mut state, etag, created) = read_or_create(&store, key, tenant, first).await?;
@@ -113,7 +119,12 @@ impl Checkpoint {
             return Ok(Acquired::Busy(held.clone()));
         }
         state.lease = Some(lease);
+        let window_resumed = state.window_end.is_some();
+        if !window_resumed {
+            state.window_end = new_window_end;
+        }
         let mut checkpoint = Self::held(store, key, etag, state, owner, lease_for);
+        checkpoint.window_resumed = window_resumed;
         checkpoint.write().await?;
         Ok(Acquired::Held(Box::new(checkpoint)))
     }
@@ -152,11 +163,17 @@ impl Checkpoint {
             state,
             owner: owner.to_owned(),
             lease_for,
+            window_resumed: false,
         }
     }
 
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// Whether this run goes on with a window frozen by an earlier run (see `acquire`).
+    pub fn window_resumed(&self) -> bool {
+        self.window_resumed
     }
 
     /// Starts the state over for another backfill request: nothing of it delivered yet.
@@ -167,6 +184,7 @@ impl Checkpoint {
         self.state.position = Position::start_of(requested.from);
         self.state.window_end = None;
         self.state.backfill = Some(requested);
+        self.window_resumed = false;
         self.write().await
     }
 
@@ -178,6 +196,13 @@ impl Checkpoint {
 
     /// Records delivery up to `position`, renewing the lease.
     pub async fn advance(&mut self, position: Position) -> Result<(), CheckpointError> {
+        self.stage(position)?;
+        self.write().await
+    }
+
+    /// Moves to `position` here only; the next write (the release at the latest) records it.
+    /// For the run's last object, so that moving past it and giving the lease back are one write.
+    pub fn stage(&mut self, position: Position) -> Result<(), CheckpointError> {
         if position.is_behind(&self.state.position) {
             return Err(CheckpointError::Regression {
                 from: self.state.position.created_at,
@@ -185,16 +210,17 @@ impl Checkpoint {
             });
         }
         self.state.position = position;
-        self.write().await
+        Ok(())
     }
 
-    /// The window is fully delivered; the next run freezes a new one.
-    pub async fn end_window(&mut self) -> Result<(), CheckpointError> {
+    /// The window is fully delivered, so the next run freezes a new one; recorded by the
+    /// release that follows.
+    pub fn end_window(&mut self) {
         self.state.window_end = None;
-        self.write().await
     }
 
-    /// Gives the lease back so the next run need not wait for it to expire.
+    /// Gives the lease back so the next run need not wait for it to expire, with whatever was
+    /// staged.
     pub async fn release(mut self) -> Result<State, CheckpointError> {
         self.state.lease = None;
         self.write().await?;

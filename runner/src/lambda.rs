@@ -31,7 +31,8 @@
 //! `skipped` posts its JSON summary as the invocation response; a failed run, or an event or
 //! settings that are refused, posts to the invocation error endpoint, so that Lambda's retries
 //! and EventBridge's retry policy see it. The summary line is also printed to stdout, which
-//! Lambda sends to CloudWatch Logs.
+//! Lambda sends to CloudWatch Logs, followed by the run's metrics as a CloudWatch Embedded
+//! Metric Format line ([`crate::metrics`]): records, lag_seconds and outcome, to alarm on.
 
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
@@ -44,6 +45,7 @@ use reqwest::{StatusCode, Url};
 use serde_json::{Value, json};
 
 use crate::cli::{self, Prepared, SetupError};
+use crate::metrics;
 use crate::settings::{ApiKeySource, RawSettings, SettingsError};
 
 /// The longest safety margin taken off an invocation's remaining time.
@@ -128,6 +130,8 @@ pub async fn serve() -> ExitCode {
 
 /// What init prepared, kept for every invocation of this execution environment.
 struct Function {
+    /// `AWS_LAMBDA_FUNCTION_NAME`, the `function` dimension of the run's metrics.
+    name: String,
     aws: aws_config::SdkConfig,
     /// Settings from the environment.
     env: RawSettings,
@@ -199,6 +203,9 @@ impl Function {
             Err(error) => return Err(error.into()),
         };
         Ok(Self {
+            name: env("AWS_LAMBDA_FUNCTION_NAME")
+                .filter(|name| !name.is_empty())
+                .unwrap_or_else(|| "tinesaudit-runner".to_owned()),
             aws,
             env: raw,
             job,
@@ -226,6 +233,10 @@ impl Function {
         }
         let line = serde_json::to_string(&summary).unwrap_or_default();
         println!("{line}");
+        println!(
+            "{}",
+            metrics::emf_line(&summary, &self.name, unix_ms(SystemTime::now()))
+        );
         if summary.outcome == "failed" {
             let error = summary.error.unwrap_or_default();
             let kind = if error.contains("lost its lease") {
@@ -305,9 +316,7 @@ fn event_settings(payload: &[u8]) -> Result<Option<Value>, Failure> {
 /// the function's timeout itself (600000 for its default of ten minutes); a value that cannot
 /// be a Unix time is read that way, as milliseconds from now.
 fn run_deadline(deadline_ms: Option<u64>, now: SystemTime, now_instant: Instant) -> Instant {
-    let now_ms = now
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let now_ms = unix_ms(now);
     let remaining = match deadline_ms {
         Some(ms) if ms >= PLAUSIBLE_UNIX_MS => Duration::from_millis(ms.saturating_sub(now_ms)),
         Some(ms) => Duration::from_millis(ms),
@@ -315,6 +324,11 @@ fn run_deadline(deadline_ms: Option<u64>, now: SystemTime, now_instant: Instant)
     };
     let margin = (remaining / 5).min(MAX_MARGIN);
     now_instant + (remaining - margin)
+}
+
+fn unix_ms(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// One invocation, as `GET /runtime/invocation/next` hands it out.

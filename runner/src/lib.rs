@@ -13,10 +13,12 @@
 //! - [`checkpoint`]: the state object: position, window in flight, lease.
 //! - [`delivered`]: what S3 already holds, read back (for `verify` and backfills).
 //! - [`window`]: windows a person types, refused or clamped before any work.
+//! - [`lag`]: how far behind a run that spent its page budget left the sync, and what keeps up.
 //! - [`pipeline`]: the stages wired together, one run at a time.
 //! - [`settings`]: flags, environment, event payload and job file, checked before any work.
 //! - [`adopt`]: `adopt-state`, the sync's start where the vendor guide's Lambda stopped.
-//! - [`cli`]: the command line; [`lambda`]: the same engine serving the Lambda runtime API;
+//! - [`cli`]: the command line; [`lambda`]: the same engine serving the Lambda runtime API,
+//!   with a run's figures as CloudWatch metrics ([`metrics`]);
 //!   [`progress`]: a backfill's progress bar or log lines.
 
 pub mod adopt;
@@ -24,7 +26,9 @@ pub mod aws_error;
 pub mod checkpoint;
 pub mod cli;
 pub mod delivered;
+pub mod lag;
 pub mod lambda;
+pub mod metrics;
 pub mod pipeline;
 pub mod progress;
 pub mod settings;

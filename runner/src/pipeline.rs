@@ -1,13 +1,18 @@
 //! The one place the stages are wired: source → checkpoint and lease → sink.
 //!
-//! A run takes the lease, freezes its window (or resumes the one in flight), then walks the
-//! window oldest first. Records are cut into objects of a fixed number of records, counted from
-//! the checkpoint, so a rerun after a crash cuts exactly the objects the dead run cut; each
-//! object is written create-only, and only then does the checkpoint move past it.
+//! A run takes the lease and freezes its window in one write (or resumes the one in flight),
+//! then walks the window oldest first. Records are cut into objects of a fixed number of
+//! records, counted from the checkpoint, so a rerun after a crash cuts exactly the objects the
+//! dead run cut; each object is written create-only, and only then does the checkpoint move
+//! past it. Past the run's last object, it moves in the write that gives the lease back.
 //!
-//! A run that spends its page budget writes its last, shorter object: a rerun with the same
-//! settings fetches the same pages and cuts it the same way. A run that runs out of time drops
-//! its unfinished object instead, since where time runs out is never the same twice.
+//! A run that spends its page budget writes its last, shorter object. A rerun from the same
+//! checkpoint with the same settings fetches the same pages and cuts it the same way; a run
+//! that died after writing it and before recording it leaves a checkpoint from which the cut
+//! would differ, so a run that resumes a window in flight looks for an object in S3 starting at
+//! its first record and, when there is one, cuts its first object where that one ends. A run
+//! that runs out of time drops its unfinished object instead, since where time runs out is never
+//! the same twice.
 //!
 //! The run deadline bounds the Tines client too: no request starts, no retry waits and no
 //! response is awaited past it. A request cut short by the deadline ends the run as `partial`
@@ -22,14 +27,18 @@ use tines_client::{AuditLogRecord, Client, ErrorKind};
 
 use crate::checkpoint::{Acquired, Checkpoint, CheckpointError, Position, whole_second};
 use crate::delivered::{self, ReadBackError};
+use crate::lag::Behind;
 use crate::settings::{Settings, StartPoint};
-use crate::sink::{ObjectBody, object_key};
+use crate::sink::{ObjectBody, keys_starting_at, last_id, object_key};
 use crate::source::{SourceError, WindowWalk};
 use crate::store::{Created, ObjectStore, StoreError};
 use crate::window::{ExplicitWindow, RequestedWindow, Settled};
 
 /// How often a window is read again when records change under it, before giving up.
 const WINDOW_ATTEMPTS: u32 = 3;
+
+/// The most records an object holds: `RECORDS_PER_OBJECT`'s upper limit.
+const MAX_CUT: usize = 100_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -91,6 +100,10 @@ pub struct Summary {
     /// (`MAX_PAGES` pages were fetched).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped_by: Option<&'static str>,
+    /// For a run stopped by its page budget: the records of its window left, and the budget or
+    /// schedule that would keep up (also said as a warning on stderr).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub behind: Option<Behind>,
     /// For `failed`, what went wrong; for a `partial` run stopped by its deadline in the middle
     /// of a request, the request that was cut short.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -168,9 +181,19 @@ impl Engine {
         summary: &mut Summary,
     ) -> Result<&'static str, RunError> {
         let settings = &self.settings;
-        let (state_key, start) = match backfill {
-            None => (settings.state_key.clone(), self.sync_start()),
-            Some(requested) => (backfill_state_key(&settings.state_key), requested.from),
+        // The sync's next window is known before its state is read, so taking the lease freezes
+        // it in the same write; a backfill's window depends on the sync's state, read below.
+        let (state_key, start, new_window_end) = match backfill {
+            None => (
+                settings.state_key.clone(),
+                self.sync_start(),
+                Some(self.window_end(None, None)),
+            ),
+            Some(requested) => (
+                backfill_state_key(&settings.state_key),
+                requested.from,
+                None,
+            ),
         };
         let acquired = Checkpoint::acquire(
             self.store.clone(),
@@ -179,6 +202,7 @@ impl Engine {
             &self.run_id,
             self.lease_for,
             || Position::start_of(start),
+            new_window_end,
         )
         .await?;
         let mut checkpoint = match acquired {
@@ -253,7 +277,7 @@ impl Engine {
                 .await
             {
                 Ok(true) => {
-                    checkpoint.end_window().await?;
+                    checkpoint.end_window();
                     outcome = "completed";
                     break;
                 }
@@ -275,6 +299,12 @@ impl Engine {
         }
         let state = checkpoint.release().await?;
         summary.lag_seconds = Some(lag(&state.position));
+        if let Some(behind) = &summary.behind {
+            tracing::warn!(
+                "{}",
+                behind.advice(summary.lag_seconds, self.settings.max_pages)
+            );
+        }
         Ok(outcome)
     }
 
@@ -364,9 +394,14 @@ impl Engine {
             Err(error) => return self.stop_at_deadline(error, deadline, summary),
         };
         progress.window(walk.count());
+        let span = end.as_second() - after.as_second();
         let mut position = committed;
         let mut object = Cut::new(settings);
         let counted = summary.pages;
+        let mut read = 0;
+        // Only the object right after the checkpoint can be in S3 unrecorded: every other one
+        // was recorded before the next was cut.
+        let mut look_for_unrecorded = backfill.is_none() && checkpoint.window_resumed();
         loop {
             if Instant::now() >= deadline {
                 summary.pages = counted + walk.requests();
@@ -382,6 +417,7 @@ impl Engine {
                 Err(error) => return self.stop_at_deadline(error, deadline, summary),
             };
             progress.page(records.len() as u64);
+            read += records.len() as u64;
             let mut fresh = false;
             for record in records {
                 if position.covers(record.created_at(), record.id()) || record.created_at() >= end {
@@ -405,9 +441,16 @@ impl Engine {
                     );
                 }
                 position.pass(record.created_at(), record.id());
+                if look_for_unrecorded {
+                    look_for_unrecorded = false;
+                    object.ends_at = self
+                        .unrecorded_object_from((record.created_at(), record.id()))
+                        .await?;
+                }
                 object.push(record)?;
                 if object.is_full() {
-                    self.write(object, &position, checkpoint, summary).await?;
+                    self.put(object, summary).await?;
+                    checkpoint.advance(position.clone()).await?;
                     object = Cut::new(settings);
                 }
             }
@@ -419,14 +462,28 @@ impl Engine {
             }
         }
         // The window is done, or the page budget is spent. Either way the last object is cut
-        // where a rerun with the same settings would cut it too, so it is written now.
-        if !object.is_empty() {
-            self.write(object, &position, checkpoint, summary).await?;
-        } else if position != checkpoint.state().position {
-            checkpoint.advance(position).await?;
+        // where a rerun with the same settings would cut it too, so it is written now. The
+        // checkpoint moves past it with the release that ends the run: one write for both.
+        // A budget spent inside an unrecorded object (only when MAX_PAGES was lowered since
+        // the run that wrote it) leaves it to the next run, neither written nor passed:
+        // written shorter, its records would be in S3 twice.
+        if object.ends_at.is_some() && !walk.finished() {
+            tracing::warn!(
+                "this run's page budget ended inside an object an earlier run wrote and did not \
+                 record; the next run cuts it again, and needs a MAX_PAGES at least as large as \
+                 the one that wrote it"
+            );
+        } else {
+            if !object.is_empty() {
+                self.put(object, summary).await?;
+            }
+            checkpoint.stage(position)?;
         }
         if !walk.finished() {
             summary.stopped_by = Some("page_budget");
+            summary.behind = walk.count().and_then(|counted| {
+                Behind::of(counted, read, span, settings.page_size, settings.max_pages)
+            });
         }
         Ok(walk.finished())
     }
@@ -449,13 +506,32 @@ impl Engine {
         }
     }
 
-    async fn write(
+    /// The last record's id of an object in S3 that starts with the record `first`: one that a
+    /// run wrote and died (or failed) before recording. Its cut depended on where that run
+    /// began, so this run ends its first object there too, and writing it again is a 412.
+    async fn unrecorded_object_from(
         &self,
-        object: Cut,
-        position: &Position,
-        checkpoint: &mut Checkpoint,
-        summary: &mut Summary,
-    ) -> Result<(), RunError> {
+        first: (Timestamp, u64),
+    ) -> Result<Option<u64>, RunError> {
+        let settings = &self.settings;
+        let extension = settings.format.extension(settings.compression);
+        let keys = self
+            .store
+            .list(&keys_starting_at(&settings.prefix, &first))
+            .await?;
+        let last = keys.iter().find_map(|key| last_id(key, extension));
+        if let Some(last) = last {
+            tracing::info!(
+                first = first.1,
+                last,
+                "an object from the checkpoint on is in S3 already (a run ended before recording                  it); the first object of this run ends where it does"
+            );
+        }
+        Ok(last)
+    }
+
+    /// Writes one object, create-only; the caller moves the checkpoint past it.
+    async fn put(&self, object: Cut, summary: &mut Summary) -> Result<(), RunError> {
         let settings = &self.settings;
         let (first, last, records) = (object.first_key(), object.last_key(), object.len() as u64);
         let key = object_key(
@@ -478,7 +554,6 @@ impl Engine {
             Created::AlreadyExists => summary.objects_already_present += 1,
         }
         summary.records += records;
-        checkpoint.advance(position.clone()).await?;
         Ok(())
     }
 }
@@ -534,6 +609,9 @@ struct Cut {
     first: Option<(Timestamp, u64)>,
     last: Option<(Timestamp, u64)>,
     limit: usize,
+    /// The id of the last record of an object S3 already holds from the same first record:
+    /// this one ends there instead of at `limit`.
+    ends_at: Option<u64>,
 }
 
 impl Cut {
@@ -543,6 +621,7 @@ impl Cut {
             first: None,
             last: None,
             limit: settings.records_per_object,
+            ends_at: None,
         }
     }
 
@@ -562,7 +641,11 @@ impl Cut {
     }
 
     fn is_full(&self) -> bool {
-        self.body.len() >= self.limit
+        match self.ends_at {
+            // Bounded all the same, should that record never come (Tines lost it).
+            Some(id) => self.last.is_some_and(|(_, last)| last == id) || self.len() >= MAX_CUT,
+            None => self.len() >= self.limit,
+        }
     }
 
     fn first_key(&self) -> (Timestamp, u64) {

@@ -31,7 +31,14 @@ tasks:
   test    install the tools, then check formatting and lints, bundle, and run every test
   bench plan [--baseline-provider DIR] [--runs N]
           plans and an apply of 50 tinesaudit objects against 50 of Terraform's own, on the newest
-          CLI and 1.0.3, with the release provider (and DIR's, e.g. an earlier commit's, beside it)";
+          CLI and 1.0.3, with the release provider (and DIR's, e.g. an earlier commit's, beside it)
+  bench drop-in [--records N] [--max-pages N] [--runner PATH]
+          the release runner with the reference Lambda's settings (MAX_PAGES=20, PAGE_SIZE=500,
+          300 ms pages, 1000 requests/min) against the reference Lambda itself, run after run
+          until each is caught up: records/s of both, their ratio, and peak RSS of both
+  bench cold-start [--runs N] [--bootstrap PATH]
+          bundle, then the Lambda bootstrap's size and its cold start (process start to the first
+          invocation's answer) under cargo-lambda's runtime emulator";
 
 fn main() -> ExitCode {
     match run() {
@@ -68,6 +75,8 @@ fn run() -> Result<()> {
         ["test"] => test::run(&repo),
         ["demo", rest @ ..] => demo::run(&repo, rest),
         ["bench", "plan", rest @ ..] => bench::plan(&repo, rest),
+        ["bench", "drop-in", rest @ ..] => bench::drop_in(&repo, rest),
+        ["bench", "cold-start", rest @ ..] => bench::cold_start(&repo, rest),
         ["help" | "-h" | "--help"] => {
             println!("{USAGE}");
             Ok(())

@@ -87,8 +87,8 @@ impl LambdaEmulator {
         let output_path = self.scratch.path().join(format!("invocation-{number}.out"));
         let output = fs::File::create(&output_path)
             .with_context(|| format!("could not create {}", output_path.display()))?;
-        // Output to a file rather than a pipe: the process is polled for its end, and a full pipe would
-        // stall it.
+        // Output to a file rather than a pipe: the process is polled for its end (often enough for the
+        // cold-start bench to time the answer), and a full pipe would stall it.
         let mut child = Command::new(&self.cargo_lambda)
             .args(["lambda", "invoke", "--invoke-address", "127.0.0.1"])
             .args(["--invoke-port", &self.port.to_string()])
@@ -111,7 +111,7 @@ impl LambdaEmulator {
                     fs::read_to_string(&output_path).unwrap_or_default()
                 );
             }
-            thread::sleep(Duration::from_millis(50));
+            thread::sleep(Duration::from_millis(5));
         };
         let output = fs::read_to_string(&output_path)
             .with_context(|| format!("could not read {}", output_path.display()))?;

@@ -14,12 +14,20 @@ pub fn object_key(
     last: &(Timestamp, u64),
     extension: &str,
 ) -> String {
+    format!("{}{}.{extension}", keys_starting_at(prefix, first), last.1)
+}
+
+/// What the key of every object whose first record is `first` begins with, whatever its last.
+pub fn keys_starting_at(prefix: &str, first: &(Timestamp, u64)) -> String {
     let partition = first.0.strftime("%Y/%m/%d/%H");
     let stamp = first.0.strftime("%Y%m%dT%H%M%SZ");
-    format!(
-        "{prefix}{partition}/{stamp}_{}-{}.{extension}",
-        first.1, last.1
-    )
+    format!("{prefix}{partition}/{stamp}_{}-", first.1)
+}
+
+/// The last record's id in a key `object_key` made with `extension`; `None` for another shape.
+pub fn last_id(key: &str, extension: &str) -> Option<u64> {
+    let name = key.strip_suffix(extension)?.strip_suffix('.')?;
+    name.rsplit_once('-')?.1.parse().ok()
 }
 
 /// The first record's time, read back from a key `object_key` made under `prefix`; `None` for
@@ -49,6 +57,38 @@ mod tests {
             object_key("tines/audit/", &first, &last, "ndjson"),
             "tines/audit/2024/05/01/23/20240501T235959Z_19990841-19990999.ndjson"
         );
+    }
+
+    #[test]
+    fn keys_of_objects_starting_at_a_record_share_a_start_that_names_no_other() {
+        let first = record(19_990_841, "2024-05-01T23:59:59Z");
+        let start = keys_starting_at("tines/audit/", &first);
+        let key = object_key(
+            "tines/audit/",
+            &first,
+            &record(19_990_999, "2024-05-02T00:00:10Z"),
+            "ndjson.gz",
+        );
+        assert!(key.starts_with(&start), "{key} {start}");
+        let other = object_key(
+            "tines/audit/",
+            &record(1_999_084, "2024-05-01T23:59:59Z"),
+            &first,
+            "ndjson",
+        );
+        assert!(!other.starts_with(&start), "{other}");
+        assert!(
+            !object_key(
+                "tines/audit/",
+                &record(199_908_410, "2024-05-01T23:59:59Z"),
+                &first,
+                "ndjson"
+            )
+            .starts_with(&start)
+        );
+        assert_eq!(last_id(&key, "ndjson.gz"), Some(19_990_999));
+        assert_eq!(last_id(&key, "ndjson"), None, "another format's object");
+        assert_eq!(last_id("tines/audit/x-y.ndjson", "ndjson"), None);
     }
 
     #[test]

@@ -4,4 +4,4 @@ mod encode;
 mod keys;
 
 pub use encode::{Compression, Format, ObjectBody};
-pub use keys::{first_record_time, object_key};
+pub use keys::{first_record_time, keys_starting_at, last_id, object_key};

@@ -468,3 +468,69 @@ async fn init_errors_go_to_the_init_error_endpoint_and_end_the_process() {
         "{lost:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_invocation_prints_its_metrics_for_cloudwatch_and_warns_when_behind() {
+    let world = World::start().await;
+    world.seed(1_000, 3_000, 60).await;
+    let mut runtime = RuntimeHandle::start().await;
+    let scratch = ScratchDir::new("lambda").unwrap();
+    let mut function = world
+        .command(
+            &bootstrap(&scratch),
+            &[
+                ("AWS_LAMBDA_RUNTIME_API", &runtime.address),
+                ("AWS_LAMBDA_FUNCTION_NAME", "tinesaudit-sync"),
+                ("PAGE_SIZE", "100"),
+            ],
+        )
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+
+    // Two pages of a ten-page window: behind, and said so.
+    runtime
+        .invoke("budget", 60.0, json!({"max_pages": 2}))
+        .await;
+    let partial = runtime.posted().await;
+    assert_eq!(partial.body["outcome"], "partial", "{partial:?}");
+    assert_eq!(partial.body["stopped_by"], "page_budget", "{partial:?}");
+    assert_eq!(partial.body["behind"]["records_left"], 900, "{partial:?}");
+    runtime.invoke("rest", 60.0, json!({})).await;
+    let completed = runtime.posted().await;
+    assert_eq!(completed.body["outcome"], "completed", "{completed:?}");
+    function.kill().await.unwrap();
+    let output = function.wait_with_output().await.unwrap();
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let metrics: Vec<Value> = stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line.get("_aws").is_some())
+        .collect();
+    assert_eq!(
+        metrics.len(),
+        2,
+        "one metrics line per invocation: {stdout}"
+    );
+    for (line, summary) in metrics.iter().zip([&partial.body, &completed.body]) {
+        assert_eq!(line["outcome"], summary["outcome"], "{line}");
+        assert_eq!(line["records"], summary["records"], "{line}");
+        assert_eq!(line["lag_seconds"], summary["lag_seconds"], "{line}");
+        assert_eq!(line["function"], "tinesaudit-sync");
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "tinesaudit");
+        assert_eq!(
+            directive["Dimensions"],
+            json!([["function"], ["function", "outcome"]])
+        );
+    }
+    assert_eq!(metrics[0]["records"], 100);
+    assert!(metrics[0]["lag_seconds"].as_i64().unwrap() > 2_000);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("spent its page budget (MAX_PAGES=2) with 900 records of its window left"),
+        "{stderr}"
+    );
+    assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
+}

@@ -1,7 +1,9 @@
 //! `tinesaudit-runner sync` against the simulator and SeaweedFS: exactly once, whatever happens.
 
+use std::collections::BTreeSet;
+
 use jiff::{SignedDuration, Timestamp};
-use serde_json::json;
+use serde_json::{Value, json};
 use tines_sim::{Behaviour, Order};
 use tinesaudit_job::sha256_hex;
 
@@ -58,12 +60,46 @@ async fn max_pages_is_a_budget_and_what_is_left_comes_next_run_never_lost() {
     // Newest first, page 1 is read to learn the order and is delivered last: 19 pages this run.
     assert_eq!(first.summary["records"], 9_500);
     assert_eq!(first.summary["objects"], 2);
+    // The window frozen by the write that took the lease is the one walked, and stays in
+    // flight for the next runs.
+    let (state, _) = world.state().await;
+    assert_eq!(
+        state["window_end"], first.summary["window_before"],
+        "{state}"
+    );
+    assert!(state["lease"].is_null(), "{state}");
+    // Falling behind is said: what is left, and the budget or schedule that keeps up.
+    let behind = &first.summary["behind"];
+    assert_eq!(behind["records_left"], 15_500, "{}", first.stdout);
+    assert_eq!(behind["max_pages_to_catch_up"], 31);
+    // 25,000 records over the hour of the first window.
+    assert_eq!(behind["max_pages_for_hourly_runs"], 50, "{}", first.stdout);
+    assert_eq!(behind["minutes_between_runs"], 24, "{}", first.stdout);
+    assert!(
+        first.stderr.contains("WARN")
+            && first.stderr.contains(
+                "spent its page budget (MAX_PAGES=20) with 15500 records of its window left"
+            )
+            && first
+                .stderr
+                .contains("MAX_PAGES=31 would deliver them in one run")
+            && first.stderr.contains("MAX_PAGES=50 for hourly runs"),
+        "{}",
+        first.stderr
+    );
     let mut runs = 1;
     loop {
         let run = world.sync(&env).await;
         runs += 1;
         assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            run.summary["window_before"], first.summary["window_before"],
+            "{}",
+            run.stdout
+        );
         if run.summary["outcome"] == "completed" {
+            assert!(run.summary.get("behind").is_none(), "{}", run.stdout);
+            assert!(!run.stderr.contains("page budget"), "{}", run.stderr);
             break;
         }
         assert!(runs < 10, "the backlog must shrink every run");
@@ -164,6 +200,82 @@ async fn a_rerun_after_a_crash_before_the_checkpoint_rewrites_nothing() {
     for key in objects_after_crash.keys() {
         assert!(objects.contains_key(key));
     }
+    while world.sync(&env).await.summary["outcome"] != "completed" {}
+    assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_the_last_object_of_a_budget_run_before_its_release_repeats_nothing() {
+    let world = World::start().await;
+    world.seed(12_000, 3_000, 60).await;
+    let env = [("RECORDS_PER_OBJECT", "2500"), ("MAX_PAGES", "12")];
+    // A first run freezes the window; the next one spends its budget: full objects, each
+    // checkpointed, then a shorter last one whose checkpoint rides on the release write.
+    let first = world
+        .sync(&[("MAX_PAGES", "1"), ("RECORDS_PER_OBJECT", "2500")])
+        .await;
+    assert_eq!(first.summary["outcome"], "partial", "{}", first.stdout);
+    let before: BTreeSet<String> = world.objects().await.into_keys().collect();
+    let crashed = world.sync(&env).await;
+    assert_eq!(crashed.summary["outcome"], "partial", "{}", crashed.stdout);
+    let (released, _) = world.state().await;
+
+    // The run died after writing its last object and before the release: the state object
+    // holds what the last full object's checkpoint wrote (position past it, window in flight,
+    // the dead run's lease, expired by now).
+    let objects = world.objects().await;
+    let mut written: Vec<Vec<Value>> = objects
+        .iter()
+        .filter(|(key, _)| !before.contains(*key))
+        .map(|(_, body)| {
+            String::from_utf8_lossy(body)
+                .lines()
+                .map(|line| serde_json::from_str(line).unwrap())
+                .collect()
+        })
+        .collect();
+    let key_of = |r: &Value| {
+        (
+            r["created_at"]
+                .as_str()
+                .unwrap()
+                .parse::<Timestamp>()
+                .unwrap(),
+            r["id"].as_u64().unwrap(),
+        )
+    };
+    written.sort_by_key(|records| key_of(&records[0]));
+    assert!(written.len() >= 2, "{}", crashed.stdout);
+    let last = written.pop().unwrap();
+    assert!(last.len() < 2_500, "the last object is a short one");
+    let (at, _) = key_of(written.last().unwrap().last().unwrap());
+    let delivered_ids: Vec<u64> = objects
+        .values()
+        .flat_map(|body| {
+            String::from_utf8_lossy(body)
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .map(|line| key_of(&serde_json::from_str(&line).unwrap()))
+        .filter(|(created, id)| {
+            *created == at && !last.iter().any(|r| r["id"].as_u64() == Some(*id))
+        })
+        .map(|(_, id)| id)
+        .collect();
+    let mut dead = released.clone();
+    dead["position"] = json!({"created_at": at, "delivered_ids": delivered_ids});
+    dead["lease"] = json!({"owner": "the-dead-run", "expires_at": Timestamp::now() - SignedDuration::from_secs(1)});
+    assert!(!dead["window_end"].is_null(), "{dead}");
+    world.put_state(&dead).await;
+
+    let rerun = world.sync(&env).await;
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
+    assert_eq!(
+        rerun.summary["objects_already_present"], 1,
+        "the rerun cut the dead run's last object as it did: {}",
+        rerun.stdout
+    );
     while world.sync(&env).await.summary["outcome"] != "completed" {}
     assert_exactly_once(&world.delivered_lines().await, &world.tines_records().await);
 }
