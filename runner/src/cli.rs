@@ -33,7 +33,7 @@ use crate::window::{RequestedWindow, Settled};
     name = "tinesaudit-runner",
     version,
     about = "Syncs Tines audit logs into S3, exactly once",
-    after_help = OVERVIEW
+    after_help = format!("{OVERVIEW}\n\n{LOGGING}")
 )]
 struct Cli {
     #[command(subcommand)]

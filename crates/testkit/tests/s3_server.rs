@@ -68,6 +68,24 @@ async fn what_a_killed_server_acknowledged_can_be_read_as_soon_as_it_is_back() {
                 tokio::spawn(write_until(outage.clone(), s3.clone(), prefix))
             })
             .collect();
+        // On a loaded machine the restarted server may take longer than the writers' first
+        // attempts: stop it only once it has taken a write again, then give the writers time.
+        let mut ready = false;
+        for _ in 0..120 {
+            let probe = s3
+                .put_object()
+                .bucket(BUCKET)
+                .key(format!("{round}/ready"))
+                .body(Vec::new().into())
+                .send()
+                .await;
+            if probe.is_ok() {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        assert!(ready, "round {round}: the server took no write in 30 s");
         tokio::time::sleep(Duration::from_millis(500)).await;
         server.stop();
         outage.store(true, Ordering::Relaxed);
