@@ -17,6 +17,7 @@
 //!   [`AwsFaults`] a test switches on (throttling, IAM propagation, Lambda's Pending and
 //!   InProgress), and counts what it gave ([`AwsCounts`]).
 //!
+//! - [`fuzz`] has the fuzz targets' input strategies and budget (proptest, on stable Rust).
 //! - [`saved_plan_files`] unpacks a saved plan, to search what it holds.
 //! - [`runner_bootstrap`] is the runner built for AWS Lambda, as shipped (`cargo xtask bundle`).
 //! - [`ScratchDir`] is a temporary folder for a test's files.
@@ -28,6 +29,7 @@ mod aws;
 mod aws_faults;
 mod dist;
 mod fault_proxy;
+pub mod fuzz;
 mod http;
 mod lambda;
 mod process;

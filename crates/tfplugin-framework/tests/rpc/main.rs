@@ -12,6 +12,7 @@ mod store;
 mod thing;
 
 mod failed_create;
+mod fuzz;
 mod lifecycle;
 mod misbehaving;
 mod nested;
