@@ -1,5 +1,6 @@
 //! Runner integration tests: the real binary against the Tines simulator and SeaweedFS.
 
+mod bad_input;
 mod bundle;
 mod deadline;
 mod guarantees;
