@@ -58,6 +58,8 @@ pub struct Quickstart {
     pipeline_token: String,
     /// The pipeline key's service account.
     pipeline_user_id: u64,
+    /// Where Terraform sends its AWS calls: moto, or a proxy in front of it.
+    aws_endpoint_for_terraform: String,
     http: reqwest::Client,
 }
 
@@ -66,8 +68,16 @@ impl Quickstart {
     /// more arriving), an owner key for Terraform, the pipeline's service key without any permission yet,
     /// an empty bucket, and the example copied into a scratch folder.
     pub async fn start(records: u64, arrivals_per_second: u64) -> Result<Quickstart> {
-        let tools = Tools::locate()?;
-        let terraform = tools.newest_terraform_cli()?;
+        let terraform = Tools::locate()?.newest_terraform_cli()?;
+        Quickstart::start_on(terraform, records, arrivals_per_second).await
+    }
+
+    /// The same, applied by `terraform`, which must be 1.11 or later.
+    pub async fn start_on(
+        terraform: TerraformCli,
+        records: u64,
+        arrivals_per_second: u64,
+    ) -> Result<Quickstart> {
         ensure!(
             terraform.at_least(1, 11),
             "the quickstart needs Terraform 1.11 or later (write-only attributes), the newest here is {}; run \
@@ -149,6 +159,7 @@ impl Quickstart {
             pipeline_user_id: pipeline["user_id"]
                 .as_u64()
                 .context("the simulator made a service key without a user")?,
+            aws_endpoint_for_terraform: aws.endpoint_url().to_owned(),
             tines,
             s3,
             aws,
@@ -157,6 +168,12 @@ impl Quickstart {
             dist,
             http,
         })
+    }
+
+    /// Sends Terraform's AWS calls (not S3's, nor the deployed runner's) to `endpoint`, e.g. a
+    /// `FaultProxy` in front of [`Self::aws`].
+    pub fn route_terraform_aws_calls(&mut self, endpoint: String) {
+        self.aws_endpoint_for_terraform = endpoint;
     }
 
     pub fn terraform_version(&self) -> &str {
@@ -217,7 +234,7 @@ impl Quickstart {
             EnvVar::plain("TF_VAR_bucket", BUCKET),
             EnvVar::plain("TF_VAR_lookback_seconds", (8 * 3600).to_string()),
             EnvVar::plain("TF_VAR_aws_region", self.aws.region()),
-            EnvVar::plain("TF_VAR_aws_endpoint_url", self.aws.endpoint_url()),
+            EnvVar::plain("TF_VAR_aws_endpoint_url", &self.aws_endpoint_for_terraform),
             EnvVar::plain("TF_VAR_s3_endpoint_url", self.s3.endpoint_url()),
             EnvVar::plain("TF_VAR_runner_environment", runner_environment.to_string()),
         ];
@@ -250,7 +267,7 @@ impl Quickstart {
     }
 
     /// `terraform <args>` in the example's folder with its variables set for the local servers.
-    fn terraform(&self, args: &[&str]) -> tokio::process::Command {
+    pub fn terraform(&self, args: &[&str]) -> tokio::process::Command {
         let mut command = self.terraform.command(self.cli_config());
         command.current_dir(self.workdir.path()).args(args);
         for var in self.terraform_env() {

@@ -1,5 +1,6 @@
 //! End-to-end scenarios, one module per area.
 
 mod ingestion_job;
+mod interrupted;
 mod quickstart;
 mod smoke;
