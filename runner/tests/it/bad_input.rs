@@ -211,7 +211,7 @@ fn rows() -> Vec<Row> {
             "`sync --bucket`",
             &["sync", "--bucket"],
             2,
-            "error: a value is required for '--bucket <bucket>' but none was supplied",
+            "error: a value is required for '--bucket <BUCKET>' but none was supplied",
         ),
         row(
             "`sync --frmo 2024-05-01T00:00:00Z` (a misspelt flag)",

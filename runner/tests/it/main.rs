@@ -3,6 +3,7 @@
 mod bad_input;
 mod bundle;
 mod deadline;
+mod fuzz;
 mod guarantees;
 mod lambda;
 mod lost_answers;
