@@ -20,7 +20,7 @@ use tfplugin_framework::path::AttrPath;
 use tfplugin_framework::resource::{
     Capabilities, CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, ImportState,
     ImportStateRequest, ImportStateResponse, ModifyPlan, ModifyPlanRequest, ModifyPlanResponse,
-    ReadRequest, ReadResponse, UpdateRequest, UpdateResponse,
+    Prior, ReadRequest, ReadResponse, UpdateRequest, UpdateResponse,
 };
 use tfplugin_framework::schema::{Attribute, Schema};
 use tfplugin_framework::value::Type;
@@ -53,15 +53,6 @@ impl TenantPermissionsModel {
             ..self
         }
     }
-}
-
-/// A stored state, which after an import holds only some attributes.
-#[derive(Deserialize)]
-struct StoredModel {
-    id: Option<String>,
-    user_id: Option<i64>,
-    permissions: Option<BTreeSet<String>>,
-    authoritative: Option<bool>,
 }
 
 impl Resource for TenantPermissionsResource {
@@ -152,17 +143,36 @@ impl Resource for TenantPermissionsResource {
         let Some(clients) = configured(&self.clients, diags) else {
             return;
         };
-        let Some(stored) = request.state.get::<StoredModel>(diags) else {
-            return;
+        // What the state says: after an import, only the user and what import read from its ID.
+        let (user_id, managed, authoritative) = match request.prior::<TenantPermissionsModel>() {
+            Prior::Stored(stored) => (
+                Some(stored.user_id),
+                Some(stored.permissions),
+                stored.authoritative,
+            ),
+            Prior::Imported => {
+                let attr = |name: &str| AttrPath::attr(name);
+                (
+                    request
+                        .state
+                        .get_attr::<Option<i64>>(&attr("user_id"), diags)
+                        .flatten(),
+                    request
+                        .state
+                        .get_attr::<Option<BTreeSet<String>>>(&attr("permissions"), diags)
+                        .flatten(),
+                    request
+                        .state
+                        .get_attr::<Option<bool>>(&attr("authoritative"), diags)
+                        .flatten()
+                        .unwrap_or(false),
+                )
+            }
         };
-        let from_id = stored
-            .id
-            .as_deref()
-            .and_then(|id| id.split(':').next()?.trim().parse::<i64>().ok());
-        let Some(user_id) = stored.user_id.or(from_id) else {
+        let Some(user_id) = user_id else {
             return diags.error(
                 "Invalid state",
-                "The state has neither a user_id nor a numeric id. This is a bug in the provider.",
+                "The state has no user_id. This is a bug in the provider.",
             );
         };
         let Some(user_id) = self::user_id(user_id, diags) else {
@@ -176,12 +186,7 @@ impl Resource for TenantPermissionsResource {
             Err(e) if e.is_not_found() => return response.state.remove(),
             Err(e) => return push_admin_api_error(diags, &format!("read user {user_id}"), &e),
         };
-        let authoritative = stored.authoritative.unwrap_or(false);
-        let permissions = managed_view(
-            &user.tenant_permissions,
-            stored.permissions.as_ref(),
-            authoritative,
-        );
+        let permissions = managed_view(&user.tenant_permissions, managed.as_ref(), authoritative);
         let refreshed = TenantPermissionsModel {
             id: Known::Value(resource_id(user_id, &permissions, authoritative)),
             user_id: user_id as i64,

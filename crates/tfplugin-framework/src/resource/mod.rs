@@ -33,7 +33,7 @@ pub use create::{CreateRequest, CreateResponse};
 pub use delete::{DeleteRequest, DeleteResponse};
 pub use import_state::{ImportState, ImportStateRequest, ImportStateResponse};
 pub use modify_plan::{ModifyPlan, ModifyPlanRequest, ModifyPlanResponse};
-pub use read::{ReadRequest, ReadResponse};
+pub use read::{Prior, ReadRequest, ReadResponse};
 pub(crate) use registry::ResourceInstance;
 pub use registry::ResourceType;
 pub use update::{UpdateRequest, UpdateResponse};

@@ -105,11 +105,19 @@ impl<P: Provider> FrameworkServer<P> {
             let request = UpdateRequest {
                 config,
                 plan: planned.clone(),
-                state: prior,
+                state: prior.clone(),
             };
             instance.update(request, &mut response).await;
+            let failed = response.diagnostics.has_error();
             diags.extend(response.diagnostics);
-            (response.state.into_value(), response.private)
+            let state = response.state.into_value();
+            // Likewise a failed update that left the plan as it was changed nothing the resource could
+            // say: the prior state stands, and the next plan shows what is still to do.
+            if failed && (!state.is_wholly_known() || state == *planned.value()) {
+                (prior.into_value(), response.private)
+            } else {
+                (state, response.private)
+            }
         };
         Some((
             checked_result(&schema, planned.value(), new, creating, diags),

@@ -11,7 +11,7 @@ mod store;
 #[path = "../../examples/testprovider/thing.rs"]
 mod thing;
 
-mod failed_create;
+mod failed_apply;
 mod fuzz;
 mod lifecycle;
 mod misbehaving;

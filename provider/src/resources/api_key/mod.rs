@@ -24,7 +24,7 @@ use tfplugin_framework::path::AttrPath;
 use tfplugin_framework::resource::{
     Capabilities, CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, ImportState,
     ImportStateRequest, ImportStateResponse, ModifyPlan, ModifyPlanRequest, ModifyPlanResponse,
-    ReadRequest, ReadResponse, UpdateRequest, UpdateResponse, ValidateConfig,
+    Prior, ReadRequest, ReadResponse, UpdateRequest, UpdateResponse, ValidateConfig,
     ValidateConfigRequest, ValidateConfigResponse,
 };
 use tfplugin_framework::schema::{Attribute, Schema};
@@ -55,7 +55,9 @@ pub struct ApiKeyResource {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct ApiKeyModel {
     id: Known<String>,
-    name: String,
+    /// Required, so set in every plan; null only in a state imported from a secret that has no key-name
+    /// tag, until the configuration's name is applied.
+    name: Option<String>,
     secret_wo: Option<Sensitive>,
     secret_wo_version: Option<i64>,
     secret: Option<Sensitive>,
@@ -67,6 +69,11 @@ struct ApiKeyModel {
 }
 
 impl ApiKeyModel {
+    /// The key's name in Tines.
+    fn key_name(&self) -> &str {
+        self.name.as_deref().unwrap_or_default()
+    }
+
     /// The planned key once stored in secret `arn`, with what the check found.
     fn stored_as(self, arn: String, user_id: Option<i64>, can_read_audit_logs: bool) -> Self {
         ApiKeyModel {
@@ -77,21 +84,6 @@ impl ApiKeyModel {
             ..self
         }
     }
-}
-
-/// A stored state, which after an import holds only `id`; also what refresh writes back.
-#[derive(Serialize, Deserialize)]
-struct StoredModel {
-    id: Option<String>,
-    name: Option<String>,
-    secret_wo: Option<Sensitive>,
-    secret_wo_version: Option<i64>,
-    secret: Option<Sensitive>,
-    secret_name: Option<String>,
-    recovery_window_in_days: Option<i64>,
-    secret_arn: Option<String>,
-    user_id: Option<i64>,
-    can_read_audit_logs: Option<bool>,
 }
 
 impl Resource for ApiKeyResource {
@@ -230,14 +222,14 @@ impl Resource for ApiKeyResource {
         let Some(can_read) = check_new_key(tines, &secret, attribute, diags).await else {
             return;
         };
-        let user_id = find_user_id(tines, &plan.name, diags).await;
+        let user_id = find_user_id(tines, plan.key_name(), diags).await;
         let Some(store) = clients.secrets(diags).await else {
             return;
         };
         let Some(arn) = store_new_secret(&store, &plan, &secret, diags).await else {
             return;
         };
-        tracing::debug!(secret_arn = %arn, key = %plan.name, "stored the Tines API key in Secrets Manager");
+        tracing::debug!(secret_arn = %arn, key = %plan.key_name(), "stored the Tines API key in Secrets Manager");
         let state = plan.stored_as(arn, user_id, can_read);
         response.state.set(&state, &mut response.diagnostics);
     }
@@ -247,10 +239,19 @@ impl Resource for ApiKeyResource {
         let Some(clients) = configured(&self.clients, diags) else {
             return;
         };
-        let Some(stored) = request.state.get::<StoredModel>(diags) else {
-            return;
+        // After an import the state holds only `id`, the secret's name or ARN.
+        let stored = match request.prior::<ApiKeyModel>() {
+            Prior::Stored(model) => Some(model),
+            Prior::Imported => None,
         };
-        let Some(id) = stored.id.clone().or_else(|| stored.secret_arn.clone()) else {
+        let id = match &stored {
+            Some(model) => model.id.value().cloned(),
+            None => request
+                .state
+                .get_attr::<Option<String>>(&AttrPath::attr("id"), diags)
+                .flatten(),
+        };
+        let Some(id) = id else {
             return diags.error(
                 "Invalid state",
                 "The state has no id. This is a bug in the provider.",
@@ -306,42 +307,46 @@ impl Resource for ApiKeyResource {
             }
         };
         let name = stored
-            .name
-            .clone()
+            .as_ref()
+            .and_then(|model| model.name.clone())
             .or_else(|| info.tags.get(KEY_NAME_TAG).cloned());
+        let stored_user_id = stored
+            .as_ref()
+            .and_then(|model| model.user_id.value().copied().flatten());
         let user_id = match &name {
             Some(name) => match lookup_user_id(tines, name).await {
                 Ok(found) => found,
                 Err(warning) => {
                     diags.push(warning);
-                    stored.user_id
+                    stored_user_id
                 }
             },
-            None => stored.user_id,
+            None => stored_user_id,
         };
         let recovery_window = stored
-            .recovery_window_in_days
+            .as_ref()
+            .map(|model| model.recovery_window_in_days)
             .or_else(|| {
                 info.tags
                     .get(RECOVERY_WINDOW_TAG)
                     .and_then(|d| d.parse().ok())
             })
             .unwrap_or(DEFAULT_RECOVERY_WINDOW_DAYS);
-        let refreshed = StoredModel {
-            id: Some(info.arn.clone()),
+        let refreshed = ApiKeyModel {
+            id: Known::Value(info.arn.clone()),
             name,
             secret_wo: None,
-            secret_wo_version: stored.secret_wo_version,
+            secret_wo_version: stored.as_ref().and_then(|model| model.secret_wo_version),
             // Kept only where the configuration uses `secret`: refreshed so a changed secret shows as drift.
             secret: stored
-                .secret
                 .as_ref()
+                .and_then(|model| model.secret.as_ref())
                 .map(|_| Sensitive::new(secret.expose())),
-            secret_name: Some(info.name.clone()),
-            recovery_window_in_days: Some(recovery_window),
-            secret_arn: Some(info.arn),
-            user_id,
-            can_read_audit_logs: Some(can_read),
+            secret_name: info.name.clone(),
+            recovery_window_in_days: recovery_window,
+            secret_arn: Known::Value(info.arn),
+            user_id: Known::Value(user_id),
+            can_read_audit_logs: Known::Value(can_read),
         };
         response.state.set(&refreshed, &mut response.diagnostics);
     }
@@ -423,7 +428,7 @@ impl Resource for ApiKeyResource {
         }
         let user_id = match plan.user_id {
             Known::Value(kept) => kept,
-            Known::Unknown => find_user_id(tines, &plan.name, diags).await,
+            Known::Unknown => find_user_id(tines, plan.key_name(), diags).await,
         };
         let state = plan.stored_as(arn, user_id, can_read);
         response.state.set(&state, &mut response.diagnostics);

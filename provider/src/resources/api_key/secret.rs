@@ -36,7 +36,7 @@ pub(super) fn secret_changes(plan: &ApiKeyModel, prior: &ApiKeyModel) -> bool {
 pub(super) fn secret_tags(plan: &ApiKeyModel) -> BTreeMap<String, String> {
     BTreeMap::from([
         (MANAGED_BY_TAG.to_owned(), MANAGED_BY.to_owned()),
-        (KEY_NAME_TAG.to_owned(), plan.name.clone()),
+        (KEY_NAME_TAG.to_owned(), plan.key_name().to_owned()),
         (
             RECOVERY_WINDOW_TAG.to_owned(),
             plan.recovery_window_in_days.to_string(),
@@ -54,7 +54,7 @@ pub(super) async fn store_new_secret(
 ) -> Option<String> {
     let description = format!(
         "Tines API key {:?} for the tinesaudit audit-log pipeline; managed by Terraform.",
-        plan.name
+        plan.key_name()
     );
     let tags = secret_tags(plan);
     let failed = |diags: &mut Diagnostics, e: &dyn std::fmt::Display| {

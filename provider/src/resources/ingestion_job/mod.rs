@@ -466,10 +466,6 @@ impl Resource for IngestionJobResource {
             &mut response.diagnostics,
         )
         .await;
-        // Nothing was written: the job file is as it was.
-        if response.diagnostics.has_error() {
-            response.state = request.state;
-        }
     }
 
     async fn delete(&self, request: DeleteRequest, response: &mut DeleteResponse) {

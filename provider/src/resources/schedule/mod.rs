@@ -30,7 +30,7 @@ use tfplugin_framework::diag::Diagnostics;
 use tfplugin_framework::path::AttrPath;
 use tfplugin_framework::resource::{
     Capabilities, CreateRequest, CreateResponse, DeleteRequest, DeleteResponse, ImportState,
-    ImportStateRequest, ImportStateResponse, ReadRequest, ReadResponse, UpdateRequest,
+    ImportStateRequest, ImportStateResponse, Prior, ReadRequest, ReadResponse, UpdateRequest,
     UpdateResponse,
 };
 use tfplugin_framework::schema::{Attribute, Schema};
@@ -94,30 +94,6 @@ struct ScheduleModel {
     timeout_seconds: Known<i64>,
     runner_sha256: Known<Option<String>>,
     input: Known<String>,
-}
-
-/// A stored state, which after an import holds only `id`; also what refresh writes back.
-#[derive(Serialize, Deserialize)]
-struct StoredModel {
-    id: Option<String>,
-    name: Option<String>,
-    job_file: Option<String>,
-    job_file_sha256: Option<String>,
-    role_arn: Option<String>,
-    scheduler_role_arn: Option<String>,
-    expression: Option<String>,
-    timezone: Option<String>,
-    flexible_window_minutes: Option<i64>,
-    enabled: Option<bool>,
-    retry_attempts: Option<i64>,
-    max_event_age_seconds: Option<i64>,
-    memory_mb: Option<i64>,
-    environment: Option<BTreeMap<String, String>>,
-    function_arn: Option<String>,
-    schedule_arn: Option<String>,
-    timeout_seconds: Option<i64>,
-    runner_sha256: Option<String>,
-    input: Option<String>,
 }
 
 impl Resource for ScheduleResource {
@@ -377,8 +353,28 @@ impl Resource for ScheduleResource {
         let Some(clients) = configured(&self.clients, diags) else {
             return;
         };
-        let Some(stored) = request.state.get::<StoredModel>(diags) else {
-            return;
+        // After an import the state holds only `id`, the schedule's name.
+        let stored = match request.prior::<ScheduleModel>() {
+            Prior::Stored(model) => Some(refresh::Stored {
+                name: model.name,
+                importing: false,
+                environment_given: model.environment.is_some(),
+            }),
+            Prior::Imported => request
+                .state
+                .get_attr::<Option<String>>(&AttrPath::attr("id"), diags)
+                .flatten()
+                .map(|name| refresh::Stored {
+                    name,
+                    importing: true,
+                    environment_given: false,
+                }),
+        };
+        let Some(stored) = stored else {
+            return diags.error(
+                "Invalid state",
+                "The state has no name. This is a bug in the provider.",
+            );
         };
         match refresh::refresh(clients, stored, diags).await {
             Refreshed::Found(state) => response.state.set(&*state, &mut response.diagnostics),
@@ -395,10 +391,8 @@ impl Resource for ScheduleResource {
         let Some(plan) = request.plan.get::<ScheduleModel>(diags) else {
             return;
         };
-        match deploy::deploy(clients, &request.config, plan, false, diags).await {
-            Some(state) => response.state.set(&state, &mut response.diagnostics),
-            // Keep the prior state: the next plan shows what is still to do.
-            None => response.state = request.state,
+        if let Some(state) = deploy::deploy(clients, &request.config, plan, false, diags).await {
+            response.state.set(&state, &mut response.diagnostics);
         }
     }
 

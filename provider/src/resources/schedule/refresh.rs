@@ -1,37 +1,44 @@
 //! Refresh: the schedule, function and roles as AWS has them now. What changed outside Terraform comes
 //! back as a diff the next apply puts right; what is gone comes back as null, so the plan makes it again.
 
+use tfplugin_framework::Known;
 use tfplugin_framework::diag::Diagnostics;
 
 use super::deploy::is_function;
 use super::package::code_sha256_to_hex;
 use super::roles::{CreatedRole, created_role_as_deployed, expected_runner_policy, invoke_policy};
-use super::{JOB_FILE_ENV, JOB_FILE_SHA256_ENV, StoredModel, job};
+use super::{JOB_FILE_ENV, JOB_FILE_SHA256_ENV, ScheduleModel, job};
 use crate::aws::calls::Arn;
 use crate::aws::s3::S3Url;
 use crate::clients::ProviderClients;
 
 pub(super) enum Refreshed {
-    Found(Box<StoredModel>),
+    Found(Box<ScheduleModel>),
     Gone,
     /// Errors are in the diagnostics.
     Failed,
 }
 
+/// What refresh needs of the stored state.
+pub(super) struct Stored {
+    pub(super) name: String,
+    /// The state is an import's, so nothing says yet that this is a tinesaudit schedule.
+    pub(super) importing: bool,
+    /// The configuration sets `environment` (an empty map and none are the same to Lambda).
+    pub(super) environment_given: bool,
+}
+
 /// The schedule and function as AWS has them now.
 pub(super) async fn refresh(
     clients: &ProviderClients,
-    stored: StoredModel,
+    stored: Stored,
     diags: &mut Diagnostics,
 ) -> Refreshed {
-    let importing = stored.name.is_none();
-    let Some(name) = stored.name.clone().or_else(|| stored.id.clone()) else {
-        diags.error(
-            "Invalid state",
-            "The state has no name. This is a bug in the provider.",
-        );
-        return Refreshed::Failed;
-    };
+    let Stored {
+        name,
+        importing,
+        environment_given,
+    } = stored;
     let (Some(schedules), Some(functions), Some(roles)) = (
         clients.scheduler(diags).await,
         clients.lambda(diags).await,
@@ -80,10 +87,7 @@ pub(super) async fn refresh(
         return Refreshed::Failed;
     }
     // An empty map and no map are the same to Lambda; keep the configuration's way of saying it.
-    let environment = match (environment.is_empty(), &stored.environment) {
-        (true, None) => None,
-        _ => Some(environment),
-    };
+    let environment = (environment_given || !environment.is_empty()).then_some(environment);
     // What the function was deployed for: a job file written since shows as a planned update.
     let job_file_sha256 = match (deployed_job_sha256, &job_file) {
         (Some(sha), _) => Some(sha),
@@ -132,26 +136,26 @@ pub(super) async fn refresh(
         None
     };
     let spec = schedule.spec;
-    Refreshed::Found(Box::new(StoredModel {
-        id: Some(name.clone()),
-        name: Some(name),
-        job_file: Some(job_file.unwrap_or_default()),
-        job_file_sha256,
-        role_arn,
-        scheduler_role_arn,
-        expression: Some(spec.expression),
-        timezone: Some(spec.timezone),
-        flexible_window_minutes: Some(spec.flexible_window_minutes),
-        enabled: Some(spec.enabled),
-        retry_attempts: Some(spec.retry_attempts),
-        max_event_age_seconds: Some(spec.max_event_age_seconds),
-        memory_mb: Some(function.memory_mb),
+    Refreshed::Found(Box::new(ScheduleModel {
+        id: Known::Value(name.clone()),
+        name,
+        job_file: job_file.unwrap_or_default(),
+        job_file_sha256: Known::Value(job_file_sha256),
+        role_arn: Known::Value(role_arn),
+        scheduler_role_arn: Known::Value(scheduler_role_arn),
+        expression: spec.expression,
+        timezone: spec.timezone,
+        flexible_window_minutes: spec.flexible_window_minutes,
+        enabled: spec.enabled,
+        retry_attempts: spec.retry_attempts,
+        max_event_age_seconds: spec.max_event_age_seconds,
+        memory_mb: function.memory_mb,
         environment,
-        function_arn: Some(spec.target_arn),
-        schedule_arn: Some(schedule.arn),
-        timeout_seconds: Some(function.timeout_seconds),
-        runner_sha256,
-        input: Some(spec.input),
+        function_arn: Known::Value(spec.target_arn),
+        schedule_arn: Known::Value(schedule.arn),
+        timeout_seconds: Known::Value(function.timeout_seconds),
+        runner_sha256: Known::Value(runner_sha256),
+        input: Known::Value(spec.input),
     }))
 }
 
