@@ -7,7 +7,8 @@
 
 use std::path::Path;
 
-use tfplugin_harness::{Step, TestCase};
+use tfplugin_harness::Step;
+use tinesaudit_testkit::test_case;
 
 use crate::support::{Tines, in_process, provider_hcl};
 
@@ -16,7 +17,8 @@ struct Row {
     block: &'static str,
     attribute: &'static str,
     summary: &'static str,
-    /// The error's detail, exact.
+    /// The error's detail, exact and whole; `…` stands for a part that changes from run to run
+    /// (the time now).
     says: &'static str,
 }
 
@@ -27,37 +29,37 @@ const ROWS: &[Row] = &[
         block: JOB,
         attribute: r#"name = "-audit""#,
         summary: "Invalid attribute value",
-        says: r#"name must be 1 to 64 letters, digits and . _ - characters, starting with a letter or digit, got "-audit""#,
+        says: r#"name must be 1 to 64 letters, digits and . _ - characters, starting with a letter or digit, got "-audit" (pattern ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$)."#,
     },
     Row {
         block: JOB,
         attribute: r#"api_key_secret_arn = "tines-key""#,
         summary: "Invalid attribute value",
-        says: r#"api_key_secret_arn must be a Secrets Manager secret ARN, arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, got "tines-key""#,
+        says: r#"api_key_secret_arn must be a Secrets Manager secret ARN, arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, got "tines-key" (pattern ^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$)."#,
     },
     Row {
         block: JOB,
         attribute: r#"bucket = "My_Bucket""#,
         summary: "Invalid S3 bucket name",
-        says: "My_Bucket",
+        says: r#"bucket may contain only lowercase letters, digits, dots and hyphens; found 'M' (got "My_Bucket")."#,
     },
     Row {
         block: JOB,
         attribute: r#"prefix = "/audit/""#,
         summary: "Invalid S3 key prefix",
-        says: "/audit/",
+        says: r#"prefix must not start with '/': S3 keys have no leading slash (got "/audit/")."#,
     },
     Row {
         block: JOB,
         attribute: r#"prefix = "audit""#,
         summary: "Invalid S3 key prefix",
-        says: "audit",
+        says: r#"prefix must end with '/', e.g. audit/, so that the feed reads one folder and not every key that starts the same way (got "audit")."#,
     },
     Row {
         block: JOB,
         attribute: r#"state_key = "tines/state/""#,
         summary: "Invalid S3 object key",
-        says: "tines/state/",
+        says: r#"state_key must name an object, not a folder: it must not end with '/' (got "tines/state/")."#,
     },
     Row {
         block: JOB,
@@ -80,14 +82,14 @@ const ROWS: &[Row] = &[
     Row {
         block: JOB,
         attribute: r#"backfill_from = "last week""#,
-        summary: "Invalid",
-        says: "last week",
+        summary: "Invalid timestamp",
+        says: r#"backfill_from must be an RFC 3339 timestamp such as 2025-01-01T00:00:00Z; got "last week"."#,
     },
     Row {
         block: JOB,
         attribute: r#"backfill_from = "2099-01-01T00:00:00Z""#,
-        summary: "Invalid",
-        says: "2099-01-01T00:00:00Z",
+        summary: "backfill_from in the future",
+        says: "backfill_from is 2099-01-01T00:00:00Z, after now (…): the first run would find nothing to fetch. Use a past time.",
     },
     Row {
         block: JOB,
@@ -105,25 +107,25 @@ const ROWS: &[Row] = &[
         block: JOB,
         attribute: "max_pages_per_run = 0",
         summary: "Invalid attribute value",
-        says: "max_pages_per_run must be a whole number between 1 and",
+        says: "max_pages_per_run must be a whole number between 1 and 1000000, got 0.",
     },
     Row {
         block: JOB,
-        attribute: "requests_per_minute = 100000",
+        attribute: "requests_per_minute = 100001",
         summary: "Invalid attribute value",
-        says: "requests_per_minute must be a whole number between 1 and 1000, got 100000.",
+        says: "requests_per_minute must be a whole number between 1 and 100000, got 100001.",
     },
     Row {
         block: JOB,
         attribute: r#"tenant = "http://example.tines.com""#,
-        summary: "Invalid",
-        says: "http://example.tines.com",
+        summary: "Invalid Tines tenant",
+        says: "`tenant` uses http with a non-loopback host; expected https://<tenant>.tines.com, or http:// only on a loopback host (127.0.0.0/8, ::1, localhost).",
     },
     Row {
         block: "tinesaudit_tenant_permissions",
-        attribute: r#"permissions = ["AUDIT_LOG_RAED"]"#,
-        summary: "Invalid attribute value",
-        says: "AUDIT_LOG_RAED",
+        attribute: r#"permissions = ["audit_log_read"]"#,
+        summary: "Invalid tenant permission",
+        says: r#""audit_log_read" is not a tenant permission name: names are upper-case letters, digits and underscores, like AUDIT_LOG_READ. Did you mean "AUDIT_LOG_READ"? Names are case-sensitive."#,
     },
     Row {
         block: "tinesaudit_api_key",
@@ -135,7 +137,7 @@ const ROWS: &[Row] = &[
         block: "data.tinesaudit_audit_logs",
         attribute: "limit = 0",
         summary: "Invalid attribute value",
-        says: "limit must be a whole number between 1 and",
+        says: "limit must be a whole number between 1 and 1000, got 0.",
     },
 ];
 
@@ -154,7 +156,11 @@ fn required(block: &str, attribute: &str) -> String {
         "tinesaudit_tenant_permissions" => {
             &[("user_id", "42"), ("permissions", r#"["AUDIT_LOG_READ"]"#)]
         }
-        "tinesaudit_api_key" => &[("name", r#""pipeline""#), ("user_id", "42")],
+        "tinesaudit_api_key" => &[
+            ("name", r#""pipeline""#),
+            ("secret_name", r#""tinesaudit/pipeline""#),
+            ("secret", r#""tk_pipeline""#),
+        ],
         _ => &[],
     };
     given
@@ -233,20 +239,22 @@ fn literal(text: &str) -> String {
 fn every_bad_attribute_in_the_table_is_refused_on_every_cli() {
     let tines = Tines::start();
     let provider = provider_hcl(&tines, None);
-    let mut case = TestCase::new(in_process());
+    let mut case = test_case(in_process());
     for row in ROWS {
         let address = match row.block.strip_prefix("data.") {
             Some(block) => format!("data.{block}.bad"),
             None => format!("{}.bad", row.block),
         };
-        let name = row.attribute.split_whitespace().next().unwrap_or_default();
+        // One diagnostic, whole: its summary, its address, the attribute's line as the row gives
+        // it, then the detail and nothing else before the output ends or the next diagnostic.
+        let says: Vec<String> = row.says.split('…').map(literal).collect();
         case = case.step(
             Step::plan_only(format!("{provider}\n{}", hcl(row))).expect_error(&format!(
-                r"(?s)Error: {}.*with {},.*\d+:\s+{}\s+=.*{}",
+                r#"Error: {} with {}, on main\.tf line \d+, in [^:]+: \d+: {} {}\s*(?:\z|Error:|Warning:)"#,
                 literal(row.summary),
                 literal(&address),
-                literal(name),
-                literal(row.says)
+                literal(row.attribute),
+                says.join(".*?")
             )),
         );
     }
