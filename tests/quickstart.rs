@@ -46,6 +46,52 @@ pub async fn sim_send(
         .await?)
 }
 
+/// Rewrites the example in `dir` as the API key's docs tell users of Terraform before 1.11 to
+/// write it: those CLIs refuse write-only arguments and ephemeral variables, so the key goes in as
+/// `secret`, from variables that are not ephemeral, and the version constraint goes. Each line it
+/// replaces must be there as many times as the example has it today, so that a change to the
+/// example cannot leave this variant applying something else unnoticed.
+fn before_terraform_1_11(dir: &Path) -> Result<()> {
+    let rewrite = |file: &str, edit: &dyn Fn(&str) -> Option<Option<String>>, expected: usize| {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path)?;
+        let mut edited = 0;
+        let mut lines = Vec::new();
+        for line in text.lines() {
+            match edit(line.trim()) {
+                Some(replacement) => {
+                    edited += 1;
+                    lines.extend(replacement);
+                }
+                None => lines.push(line.to_owned()),
+            }
+        }
+        ensure!(
+            edited == expected,
+            "{file}: {edited} lines to rewrite for Terraform before 1.11, expected {expected}"
+        );
+        std::fs::write(&path, lines.join("\n") + "\n")?;
+        anyhow::Ok(())
+    };
+    fn words(line: &str) -> Vec<&str> {
+        line.split_whitespace().collect()
+    }
+    rewrite(
+        "main.tf",
+        &|line| match words(line).as_slice() {
+            ["required_version", ..] | ["secret_wo_version", ..] => Some(None),
+            ["secret_wo", "=", value] => Some(Some(format!("  secret = {value}"))),
+            _ => None,
+        },
+        3,
+    )?;
+    rewrite(
+        "variables.tf",
+        &|line| (words(line) == ["ephemeral", "=", "true"]).then_some(None),
+        2,
+    )
+}
+
 /// Everything the example runs against, started and seeded.
 pub struct Quickstart {
     pub tines: tines_sim::RunningSimulator,
@@ -72,18 +118,13 @@ impl Quickstart {
         Quickstart::start_on(terraform, records, arrivals_per_second).await
     }
 
-    /// The same, applied by `terraform`, which must be 1.11 or later.
+    /// The same, applied by `terraform`. Before 1.11 the example is applied as the API key's docs
+    /// tell users of those CLIs to write it ([`before_terraform_1_11`]).
     pub async fn start_on(
         terraform: TerraformCli,
         records: u64,
         arrivals_per_second: u64,
     ) -> Result<Quickstart> {
-        ensure!(
-            terraform.at_least(1, 11),
-            "the quickstart needs Terraform 1.11 or later (write-only attributes), the newest here is {}; run \
-             `cargo xtask tools`",
-            terraform.version
-        );
         let bootstrap = tinesaudit_testkit::runner_bootstrap()?;
         let dist = bootstrap
             .parent()
@@ -114,15 +155,18 @@ impl Quickstart {
         // Ending a settling time ago, so that the first run delivers every seeded record, and only
         // that long ago, so that arrivals follow on closely.
         let settled = jiff::SignedDuration::from_secs(SETTLE_SECONDS.cast_signed());
-        control(
-            "/_sim/events",
-            json!({
-                "count": records,
-                "from": now - jiff::SignedDuration::from_hours(6),
-                "to": now - settled,
-            }),
-        )
-        .await?;
+        // The simulator refuses to seed no records; a tenant without any is simply not seeded.
+        if records > 0 {
+            control(
+                "/_sim/events",
+                json!({
+                    "count": records,
+                    "from": now - jiff::SignedDuration::from_hours(6),
+                    "to": now - settled,
+                }),
+            )
+            .await?;
+        }
         if arrivals_per_second > 0 {
             http.put(format!("{}/_sim/events/stream", tines.base_url()))
                 .json(&json!({"rate_per_second": arrivals_per_second}))
@@ -144,6 +188,9 @@ impl Quickstart {
             if entry.path().extension().is_some_and(|ext| ext == "tf") {
                 std::fs::copy(entry.path(), workdir.path().join(entry.file_name()))?;
             }
+        }
+        if !terraform.at_least(1, 11) {
+            before_terraform_1_11(workdir.path())?;
         }
         // The provider from the dist folder, where its runner package lies beside it; no registry.
         std::fs::write(
