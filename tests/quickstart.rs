@@ -46,6 +46,52 @@ pub async fn sim_send(
         .await?)
 }
 
+/// Rewrites the example in `dir` as the API key's docs tell users of Terraform before 1.11 to
+/// write it: those CLIs refuse write-only arguments and ephemeral variables, so the key goes in as
+/// `secret`, from variables that are not ephemeral, and the version constraint goes. Each line it
+/// replaces must be there as many times as the example has it today, so that a change to the
+/// example cannot leave this variant applying something else unnoticed.
+fn before_terraform_1_11(dir: &Path) -> Result<()> {
+    let rewrite = |file: &str, edit: &dyn Fn(&str) -> Option<Option<String>>, expected: usize| {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path)?;
+        let mut edited = 0;
+        let mut lines = Vec::new();
+        for line in text.lines() {
+            match edit(line.trim()) {
+                Some(replacement) => {
+                    edited += 1;
+                    lines.extend(replacement);
+                }
+                None => lines.push(line.to_owned()),
+            }
+        }
+        ensure!(
+            edited == expected,
+            "{file}: {edited} lines to rewrite for Terraform before 1.11, expected {expected}"
+        );
+        std::fs::write(&path, lines.join("\n") + "\n")?;
+        anyhow::Ok(())
+    };
+    fn words(line: &str) -> Vec<&str> {
+        line.split_whitespace().collect()
+    }
+    rewrite(
+        "main.tf",
+        &|line| match words(line).as_slice() {
+            ["required_version", ..] | ["secret_wo_version", ..] => Some(None),
+            ["secret_wo", "=", value] => Some(Some(format!("  secret = {value}"))),
+            _ => None,
+        },
+        3,
+    )?;
+    rewrite(
+        "variables.tf",
+        &|line| (words(line) == ["ephemeral", "=", "true"]).then_some(None),
+        2,
+    )
+}
+
 /// Everything the example runs against, started and seeded.
 pub struct Quickstart {
     pub tines: tines_sim::RunningSimulator,
@@ -60,6 +106,8 @@ pub struct Quickstart {
     pipeline_token: String,
     /// The pipeline key's service account.
     pipeline_user_id: u64,
+    /// Where Terraform sends its AWS calls: moto, or a proxy in front of it.
+    aws_endpoint_for_terraform: String,
     http: reqwest::Client,
 }
 
@@ -72,18 +120,13 @@ impl Quickstart {
         Quickstart::start_on(terraform, records, arrivals_per_second).await
     }
 
-    /// [`Quickstart::start`] with the given Terraform CLI.
+    /// The same, applied by `terraform`. Before 1.11 the example is applied as the API key's docs
+    /// tell users of those CLIs to write it ([`before_terraform_1_11`]).
     pub async fn start_on(
         terraform: TerraformCli,
         records: u64,
         arrivals_per_second: u64,
     ) -> Result<Quickstart> {
-        ensure!(
-            terraform.at_least(1, 11),
-            "the quickstart needs Terraform 1.11 or later (write-only attributes), not {}; run \
-             `cargo xtask tools`",
-            terraform.version
-        );
         let bootstrap = tinesaudit_testkit::runner_bootstrap()?;
         let dist = bootstrap
             .parent()
@@ -114,15 +157,18 @@ impl Quickstart {
         // Ending a settling time ago, so that the first run delivers every seeded record, and only
         // that long ago, so that arrivals follow on closely.
         let settled = jiff::SignedDuration::from_secs(SETTLE_SECONDS.cast_signed());
-        control(
-            "/_sim/events",
-            json!({
-                "count": records,
-                "from": now - jiff::SignedDuration::from_hours(6),
-                "to": now - settled,
-            }),
-        )
-        .await?;
+        // The simulator refuses to seed no records; a tenant without any is simply not seeded.
+        if records > 0 {
+            control(
+                "/_sim/events",
+                json!({
+                    "count": records,
+                    "from": now - jiff::SignedDuration::from_hours(6),
+                    "to": now - settled,
+                }),
+            )
+            .await?;
+        }
         if arrivals_per_second > 0 {
             http.put(format!("{}/_sim/events/stream", tines.base_url()))
                 .json(&json!({"rate_per_second": arrivals_per_second}))
@@ -145,6 +191,9 @@ impl Quickstart {
                 std::fs::copy(entry.path(), workdir.path().join(entry.file_name()))?;
             }
         }
+        if !terraform.at_least(1, 11) {
+            before_terraform_1_11(workdir.path())?;
+        }
         // The provider from the dist folder, where its runner package lies beside it; no registry.
         std::fs::write(
             workdir.path().join("cli.tfrc"),
@@ -159,6 +208,7 @@ impl Quickstart {
             pipeline_user_id: pipeline["user_id"]
                 .as_u64()
                 .context("the simulator made a service key without a user")?,
+            aws_endpoint_for_terraform: aws.endpoint_url().to_owned(),
             tines,
             s3,
             aws,
@@ -176,6 +226,12 @@ impl Quickstart {
         std::fs::write(self.cli_config(), cli_config)?;
         self.ca_file = Some(ca_file.to_owned());
         Ok(())
+    }
+
+    /// Sends Terraform's AWS calls (not S3's, nor the deployed runner's) to `endpoint`, e.g. a
+    /// `FaultProxy` in front of [`Self::aws`].
+    pub fn route_terraform_aws_calls(&mut self, endpoint: String) {
+        self.aws_endpoint_for_terraform = endpoint;
     }
 
     pub fn terraform_version(&self) -> &str {
@@ -236,7 +292,7 @@ impl Quickstart {
             EnvVar::plain("TF_VAR_bucket", BUCKET),
             EnvVar::plain("TF_VAR_lookback_seconds", (8 * 3600).to_string()),
             EnvVar::plain("TF_VAR_aws_region", self.aws.region()),
-            EnvVar::plain("TF_VAR_aws_endpoint_url", self.aws.endpoint_url()),
+            EnvVar::plain("TF_VAR_aws_endpoint_url", &self.aws_endpoint_for_terraform),
             EnvVar::plain("TF_VAR_s3_endpoint_url", self.s3.endpoint_url()),
             EnvVar::plain("TF_VAR_runner_environment", runner_environment.to_string()),
         ];
@@ -269,7 +325,7 @@ impl Quickstart {
     }
 
     /// `terraform <args>` in the example's folder with its variables set for the local servers.
-    fn terraform(&self, args: &[&str]) -> tokio::process::Command {
+    pub fn terraform(&self, args: &[&str]) -> tokio::process::Command {
         let mut command = self.terraform.command(self.cli_config());
         command.current_dir(self.workdir.path()).args(args);
         for var in self.terraform_env() {

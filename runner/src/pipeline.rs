@@ -418,6 +418,7 @@ impl Engine {
             };
             progress.page(records.len() as u64);
             read += records.len() as u64;
+            let empty = records.is_empty();
             let mut fresh = false;
             for record in records {
                 if position.covers(record.created_at(), record.id()) || record.created_at() >= end {
@@ -454,10 +455,11 @@ impl Engine {
                     object = Cut::new(settings);
                 }
             }
-            if !fresh {
+            if !fresh && !empty {
                 // Every run re-reads the checkpoint's second from its start; when that second
                 // alone holds more pages than the budget, counting those pages would stall the
-                // sync forever. A page with nothing new costs no budget.
+                // sync forever. A page of records already delivered costs no budget; an empty
+                // one does, or a server claiming endless empty pages would hold the run forever.
                 walk.refund_request();
             }
         }

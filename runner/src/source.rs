@@ -8,8 +8,8 @@
 //! Each fetch runs as a task of its own, so requests keep going out at the client's pace while
 //! the engine is busy writing an object; a walk dropped early (deadline, error) aborts them.
 
-use std::collections::VecDeque;
 use std::future::Future;
+use std::ops::RangeInclusive;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -30,6 +30,21 @@ pub enum SourceError {
         "the window changed while it was read (page {page} counts {now} records, page 1 counted {before}); records were committed late or deleted, so the window is read again from the checkpoint"
     )]
     WindowChanged { page: u64, before: u64, now: u64 },
+    #[error(
+        "Tines answered page {page} with the records of page {same_as} (ids {first} to {last}): it ignores the page parameter, so paging would never end; stopping before writing anything of this window"
+    )]
+    RepeatedPage {
+        page: u64,
+        same_as: u64,
+        first: u64,
+        last: u64,
+    },
+}
+
+/// The first and last record ids of a page with records: two pages of a frozen window never share
+/// both.
+fn page_ids(page: &AuditLogPage) -> Option<(u64, u64)> {
+    Some((page.records().first()?.id(), page.records().last()?.id()))
 }
 
 type Fetched = (u64, Result<AuditLogPage, tines_client::Error>);
@@ -62,11 +77,15 @@ pub struct WindowWalk {
     query: AuditLogQuery,
     order: SortOrder,
     count: Option<u64>,
-    /// Page numbers still to request, in delivery order.
-    to_request: VecDeque<u64>,
+    /// Page numbers still to request, taken from the front oldest first and from the back newest
+    /// first. A range, not a list: the page count is the server's word, and any number fits.
+    to_request: RangeInclusive<u64>,
     /// Page 1, fetched to learn the order; delivered in its turn.
     first_page: Option<AuditLogPage>,
     in_flight: FuturesOrdered<Fetch>,
+    /// The ids of page 1 and of the page fetched last, with their numbers, to notice a server
+    /// that answers every page alike.
+    seen: [Option<(u64, (u64, u64))>; 2],
     concurrency: usize,
     requests_left: u64,
     requests: u64,
@@ -107,16 +126,13 @@ impl WindowWalk {
                 }
             }
         };
-        let to_request = match order {
-            SortOrder::NewestFirst => (2..=last_page).rev().collect(),
-            SortOrder::OldestFirst => (2..=last_page).collect(),
-        };
         Ok(Self {
             client: client.clone(),
             query,
             order,
             count: first.meta().count,
-            to_request,
+            to_request: 2..=last_page,
+            seen: [page_ids(&first).map(|ids| (1, ids)), None],
             first_page: Some(first),
             in_flight: FuturesOrdered::new(),
             concurrency: concurrency.max(1),
@@ -171,7 +187,11 @@ impl WindowWalk {
 
     fn fill(&mut self) {
         while self.in_flight.len() < self.concurrency && self.requests_left > 0 {
-            let Some(number) = self.to_request.pop_front() else {
+            let next = match self.order {
+                SortOrder::NewestFirst => self.to_request.next_back(),
+                SortOrder::OldestFirst => self.to_request.next(),
+            };
+            let Some(number) = next else {
                 break;
             };
             self.requests_left -= 1;
@@ -184,9 +204,20 @@ impl WindowWalk {
         }
     }
 
-    fn check(&self, number: u64, page: &AuditLogPage) -> Result<(), SourceError> {
+    fn check(&mut self, number: u64, page: &AuditLogPage) -> Result<(), SourceError> {
         if matches!(page.order(), PageOrder::Unsorted) {
             return Err(SourceError::Unsorted { page: number });
+        }
+        if let Some(ids) = page_ids(page) {
+            if let Some((same_as, _)) = self.seen.iter().flatten().find(|(_, seen)| *seen == ids) {
+                return Err(SourceError::RepeatedPage {
+                    page: number,
+                    same_as: *same_as,
+                    first: ids.0,
+                    last: ids.1,
+                });
+            }
+            self.seen[1] = Some((number, ids));
         }
         match (self.count, page.meta().count) {
             (Some(before), Some(now)) if before != now => Err(SourceError::WindowChanged {

@@ -2,6 +2,7 @@
 
 mod ingestion_job;
 mod install;
+mod interrupted;
 mod quickstart;
 mod shipping;
 mod smoke;

@@ -4,19 +4,26 @@
 //! Against a simulated tenant with no rate limit of its own (so every wait is the client's), on the
 //! newest Terraform CLI here and on 1.0.3, medians of paired runs (ours, then the baseline, in turn):
 //!
-//! - a plan (with refresh) of 50 `tinesaudit_tenant_permissions`, one per user;
+//! - a plan (with refresh) of N (`--count`, 50 by default) `tinesaudit_tenant_permissions`, one
+//!   per user;
 //! - the same plan with `-refresh=false`;
-//! - a plan of 50 `data "tinesaudit_secops_reader_policy"` (no network);
-//! - an apply of the 50 grants (destroyed again between runs, untimed).
+//! - a plan of N `data "tinesaudit_secops_reader_policy"` (no network);
+//! - an apply of the N grants (destroyed again between runs, untimed).
 //!
-//! 1.0.3 has no `terraform_data` (1.4+); its baseline is 50 `terraform_remote_state` data sources
+//! Each case also reports peak resident memory, sampled from /proc while it runs: the provider's
+//! (the plugin process Terraform starts) and Terraform's own, against Terraform's own with the
+//! built-in resources, which need no plugin.
+//!
+//! 1.0.3 has no `terraform_data` (1.4+); its baseline is N `terraform_remote_state` data sources
 //! reading one local state file, the only thing its built-in provider offers.
 //!
-//! Usage: `plan_bench PROVIDER_DIR [--baseline-provider DIR] [--runs N]`. With a baseline provider
-//! (e.g. built from an earlier commit), every tinesaudit case is also run with it, in the same turns.
+//! Usage: `plan_bench PROVIDER_DIR [--baseline-provider DIR] [--runs N] [--count N]`. With a
+//! baseline provider (e.g. built from an earlier commit), every tinesaudit case is also run with
+//! it, in the same turns.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
@@ -24,12 +31,11 @@ use serde_json::{Value, json};
 use tinesaudit_e2e::quickstart::sim_send;
 use tinesaudit_testkit::{ScratchDir, TerraformCli, Tools};
 
-const COUNT: usize = 50;
-
 struct Args {
     provider: PathBuf,
     baseline: Option<PathBuf>,
     runs: usize,
+    count: usize,
 }
 
 fn args() -> Result<Args> {
@@ -37,6 +43,7 @@ fn args() -> Result<Args> {
     let mut provider = None;
     let mut baseline = None;
     let mut runs = 7;
+    let mut count = 50;
     while let Some(arg) = raw.next() {
         match arg.as_str() {
             "--baseline-provider" => baseline = raw.next().map(PathBuf::from),
@@ -47,12 +54,20 @@ fn args() -> Result<Args> {
                     .filter(|n| *n >= 1)
                     .context("--runs takes a whole number of at least 1")?;
             }
+            "--count" => {
+                count = raw
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n >= 1)
+                    .context("--count takes a whole number of at least 1")?;
+            }
             dir if provider.is_none() => provider = Some(PathBuf::from(dir)),
             other => bail!("unexpected argument {other:?}"),
         }
     }
-    let provider =
-        provider.context("usage: plan_bench PROVIDER_DIR [--baseline-provider DIR] [--runs N]")?;
+    let provider = provider.context(
+        "usage: plan_bench PROVIDER_DIR [--baseline-provider DIR] [--runs N] [--count N]",
+    )?;
     for dir in std::iter::once(&provider).chain(&baseline) {
         ensure!(
             dir.join("terraform-provider-tinesaudit").is_file(),
@@ -64,6 +79,7 @@ fn args() -> Result<Args> {
         provider,
         baseline,
         runs,
+        count,
     })
 }
 
@@ -118,13 +134,16 @@ impl Workdir {
         command
     }
 
-    /// Runs `terraform ARGS`; its wall time.
-    fn time(&self, args: &[&str]) -> Result<Duration> {
+    /// Runs `terraform ARGS`; its wall time and peak memory.
+    fn time(&self, args: &[&str]) -> Result<Measured> {
         let started = Instant::now();
-        let output = self
+        let child = self
             .command(args)
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .with_context(|| format!("running terraform {}", args.join(" ")))?;
+        let (output, peaks) = peak_memory_until_exit(child)?;
         let took = started.elapsed();
         ensure!(
             output.status.success(),
@@ -134,60 +153,180 @@ impl Workdir {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        Ok(took)
+        Ok(Measured { took, peaks })
     }
 }
 
+/// One Terraform command: its wall time, and the peak resident memory of Terraform and of the
+/// provider it started (KiB; 0 when it started none).
+#[derive(Clone, Copy, Default)]
+struct Measured {
+    took: Duration,
+    peaks: Peaks,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Peaks {
+    terraform: u64,
+    provider: u64,
+}
+
+/// `VmHWM` of a process, its peak resident set so far, in KiB.
+fn high_water_mark(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The processes whose parent is `parent`.
+fn children(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                // The parent is the 2nd field after the command, which is in parentheses.
+                .and_then(|stat| {
+                    stat.rsplit_once(')')?
+                        .1
+                        .split_whitespace()
+                        .nth(1)?
+                        .parse()
+                        .ok()
+                })
+                == Some(parent)
+        })
+        .collect()
+}
+
+/// Waits for `child`, sampling every 20 ms the peak memory of it and of the provider it started.
+/// `VmHWM` only grows, so the last sample before a process exits holds its peak.
+fn peak_memory_until_exit(mut child: Child) -> Result<(std::process::Output, Peaks)> {
+    let pid = child.id();
+    let mut peaks = Peaks::default();
+    // Drained beside the sampling: a full pipe would block Terraform.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        peaks.terraform = peaks.terraform.max(high_water_mark(pid).unwrap_or(0));
+        for plugin in children(pid) {
+            let name = std::fs::read_to_string(format!("/proc/{plugin}/comm")).unwrap_or_default();
+            // The kernel keeps 15 characters of the name.
+            if name.starts_with("terraform-provi") {
+                peaks.provider = peaks.provider.max(high_water_mark(plugin).unwrap_or(0));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = std::process::Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    };
+    Ok((output, peaks))
+}
+
 fn grants(users: &[u64]) -> String {
+    let count = users.len();
     let ids: Vec<String> = users.iter().map(u64::to_string).collect();
     format!(
         "terraform {{\n  required_providers {{\n    tinesaudit = {{ source = \"tinesaudit/tinesaudit\" }}\n  }}\n}}\n\n\
          locals {{\n  users = [{}]\n}}\n\n\
-         resource \"tinesaudit_tenant_permissions\" \"grant\" {{\n  count       = {COUNT}\n  user_id     = local.users[count.index]\n  permissions = [\"AUDIT_LOG_READ\"]\n}}\n",
+         resource \"tinesaudit_tenant_permissions\" \"grant\" {{\n  count       = {count}\n  user_id     = local.users[count.index]\n  permissions = [\"AUDIT_LOG_READ\"]\n}}\n",
         ids.join(", ")
     )
 }
 
-fn reader_policies() -> String {
+fn reader_policies(count: usize) -> String {
     format!(
         "terraform {{\n  required_providers {{\n    tinesaudit = {{ source = \"tinesaudit/tinesaudit\" }}\n  }}\n}}\n\n\
          provider \"tinesaudit\" {{}}\n\n\
-         data \"tinesaudit_secops_reader_policy\" \"feed\" {{\n  count  = {COUNT}\n  bucket = \"secops-tines-audit\"\n  prefix = \"tines/audit/${{count.index}}/\"\n}}\n"
+         data \"tinesaudit_secops_reader_policy\" \"feed\" {{\n  count  = {count}\n  bucket = \"secops-tines-audit\"\n  prefix = \"tines/audit/${{count.index}}/\"\n}}\n"
     )
 }
 
 /// Terraform's own resources of the same count, the baseline.
-fn built_in(cli: &TerraformCli) -> String {
+fn built_in(cli: &TerraformCli, count: usize) -> String {
     if cli.at_least(1, 4) {
         format!(
-            "resource \"terraform_data\" \"same\" {{\n  count = {COUNT}\n  input = count.index\n}}\n"
+            "resource \"terraform_data\" \"same\" {{\n  count = {count}\n  input = count.index\n}}\n"
         )
     } else {
         format!(
-            "data \"terraform_remote_state\" \"same\" {{\n  count   = {COUNT}\n  backend = \"local\"\n  config = {{\n    path = \"other.tfstate\"\n  }}\n}}\n"
+            "data \"terraform_remote_state\" \"same\" {{\n  count   = {count}\n  backend = \"local\"\n  config = {{\n    path = \"other.tfstate\"\n  }}\n}}\n"
         )
     }
 }
 
-fn median(mut times: Vec<Duration>) -> Duration {
+fn median(runs: &[Measured]) -> Duration {
+    let mut times: Vec<Duration> = runs.iter().map(|run| run.took).collect();
     times.sort();
     times[times.len() / 2]
 }
 
-/// One line of the table: each variant's median, and its ratio to the last (the baseline).
-fn report(case: &str, variants: &[(&str, Vec<Duration>)]) {
+fn mebibytes(kib: u64) -> String {
+    format!("{:.0} MiB", kib as f64 / 1024.0)
+}
+
+/// One line of the table: each variant's median time and its ratio to the last (the baseline), then
+/// the highest peak memory of any run: the provider's, and Terraform's own.
+fn report(case: &str, variants: &[(&str, Vec<Measured>)]) {
     let Some((_, baseline)) = variants.last() else {
         return;
     };
-    let baseline = median(baseline.clone()).as_secs_f64();
+    let baseline = median(baseline).as_secs_f64();
     let cells: Vec<String> = variants
         .iter()
-        .map(|(name, times)| {
-            let seconds = median(times.clone()).as_secs_f64();
-            format!("{name} {seconds:.3} s ({:.2}x)", seconds / baseline)
+        .map(|(name, runs)| {
+            let seconds = median(runs).as_secs_f64();
+            let provider = runs.iter().map(|run| run.peaks.provider).max().unwrap_or(0);
+            let terraform = runs
+                .iter()
+                .map(|run| run.peaks.terraform)
+                .max()
+                .unwrap_or(0);
+            let memory = if provider == 0 {
+                format!("terraform {}", mebibytes(terraform))
+            } else {
+                format!(
+                    "provider {}, terraform {}",
+                    mebibytes(provider),
+                    mebibytes(terraform)
+                )
+            };
+            format!(
+                "{name} {seconds:.3} s ({:.2}x; peak {memory})",
+                seconds / baseline
+            )
         })
         .collect();
-    println!("  {case:<44} {}", cells.join(" | "));
+    println!("  {case:<46} {}", cells.join(" | "));
 }
 
 #[tokio::main]
@@ -222,7 +361,7 @@ async fn main() -> Result<()> {
     .await?;
     let owner_key = owner["token"].as_str().unwrap_or_default().to_owned();
     let mut users = Vec::new();
-    for n in 0..COUNT {
+    for n in 0..args.count {
         let user = control(
             "/_sim/users",
             json!({"email": format!("user{n}@example.com"), "first_name": "Bench", "tenant_permissions": []}),
@@ -236,8 +375,9 @@ async fn main() -> Result<()> {
         providers.insert(0, ("before", baseline.clone()));
     }
     println!(
-        "plan and apply of {COUNT} tinesaudit objects against {COUNT} built-in ones; median of {} paired runs",
-        args.runs
+        "plan and apply of {count} tinesaudit objects against {count} built-in ones; median of {} paired runs",
+        args.runs,
+        count = args.count
     );
     for cli in [&newest, &oldest] {
         println!("Terraform {}:", cli.version);
@@ -251,16 +391,16 @@ async fn main() -> Result<()> {
                 Ok((
                     *name,
                     work("bench-grants", Some(dir), &grants(&users))?,
-                    work("bench-policies", Some(dir), &reader_policies())?,
+                    work("bench-policies", Some(dir), &reader_policies(args.count))?,
                 ))
             })
             .collect::<Result<_>>()?;
-        let baseline = work("bench-builtin", None, &built_in(cli))?;
+        let baseline = work("bench-builtin", None, &built_in(cli, args.count))?;
 
-        let mut apply: Vec<Vec<Duration>> = vec![Vec::new(); ours.len() + 1];
-        let mut plan: Vec<Vec<Duration>> = vec![Vec::new(); ours.len() + 1];
-        let mut plan_cached: Vec<Vec<Duration>> = vec![Vec::new(); ours.len() + 1];
-        let mut policies: Vec<Vec<Duration>> = vec![Vec::new(); ours.len() + 1];
+        let mut apply: Vec<Vec<Measured>> = vec![Vec::new(); ours.len() + 1];
+        let mut plan: Vec<Vec<Measured>> = vec![Vec::new(); ours.len() + 1];
+        let mut plan_cached: Vec<Vec<Measured>> = vec![Vec::new(); ours.len() + 1];
+        let mut policies: Vec<Vec<Measured>> = vec![Vec::new(); ours.len() + 1];
         let applying = ["apply", "-auto-approve", "-input=false"];
         for _ in 0..args.runs {
             for (index, (_, grants, _)) in ours.iter().enumerate() {
@@ -293,21 +433,27 @@ async fn main() -> Result<()> {
             ])?);
             policies[ours.len()].push(base);
         }
-        let named = |times: Vec<Vec<Duration>>| -> Vec<(&str, Vec<Duration>)> {
+        let named = |times: Vec<Vec<Measured>>| -> Vec<(&str, Vec<Measured>)> {
             let mut names: Vec<&str> = ours.iter().map(|(name, _, _)| *name).collect();
             names.push("built-in");
             names.into_iter().zip(times).collect()
         };
-        report(&format!("plan, {COUNT} tenant_permissions"), &named(plan));
         report(
-            &format!("plan -refresh=false, {COUNT} tenant_permissions"),
+            &format!("plan, {} tenant_permissions", args.count),
+            &named(plan),
+        );
+        report(
+            &format!("plan -refresh=false, {} tenant_permissions", args.count),
             &named(plan_cached),
         );
         report(
-            &format!("plan, {COUNT} secops_reader_policy data sources"),
+            &format!("plan, {} secops_reader_policy data sources", args.count),
             &named(policies),
         );
-        report(&format!("apply, {COUNT} tenant_permissions"), &named(apply));
+        report(
+            &format!("apply, {} tenant_permissions", args.count),
+            &named(apply),
+        );
     }
     Ok(())
 }

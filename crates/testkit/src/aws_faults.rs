@@ -149,7 +149,7 @@ const THROTTLING: [&str; 5] = ["iam", "lambda", "scheduler", "secretsmanager", "
 
 /// A request recognised as an AWS call.
 pub(crate) struct Recognised {
-    call: AwsCall,
+    pub(crate) call: AwsCall,
     /// The role (IAM) or function (Lambda) the call is about, by name.
     resource: Option<String>,
 }

@@ -11,7 +11,8 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
@@ -44,10 +45,20 @@ struct Rule {
     how: LostAnswer,
 }
 
+/// Answers to hold back: the next `remaining` calls of `operation`.
+#[derive(Debug, Clone)]
+struct Hold {
+    operation: String,
+    remaining: u32,
+    hold: Duration,
+}
+
 #[derive(Default)]
 struct Shared {
     rules: Mutex<Vec<Rule>>,
     lost: AtomicU64,
+    holds: Mutex<Vec<Hold>>,
+    held: AtomicU64,
 }
 
 /// Why a connection was cut on purpose.
@@ -126,16 +137,29 @@ impl FaultProxy {
     /// The next `count` requests with `method` whose path contains `path_part` reach the
     /// server, and then their answers are lost as `how` says.
     pub fn lose_answers(&self, method: &str, path_part: &str, count: u32, how: LostAnswer) {
-        self.shared
-            .rules
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(Rule {
-                method: method.to_owned(),
-                path_part: path_part.to_owned(),
-                remaining: count,
-                how,
-            });
+        lock(&self.shared.rules).push(Rule {
+            method: method.to_owned(),
+            path_part: path_part.to_owned(),
+            remaining: count,
+            how,
+        });
+    }
+
+    /// The next `count` calls of the AWS API `operation` (e.g. `CreateFunction`) reach the
+    /// server, and their answers are held back for `hold`: long enough for a test to interrupt
+    /// the caller in the middle of the call ([`answers_held`](Self::answers_held) says when).
+    /// Only a proxy started with [`start_aws`](Self::start_aws) knows operations by name.
+    pub fn hold_answers(&self, operation: &str, count: u32, hold: Duration) {
+        lock(&self.shared.holds).push(Hold {
+            operation: operation.to_owned(),
+            remaining: count,
+            hold,
+        });
+    }
+
+    /// How many answers are or were held back so far.
+    pub fn answers_held(&self) -> u64 {
+        self.shared.held.load(Ordering::SeqCst)
     }
 
     /// How many answers were lost so far: a test checks it to know its fault really happened.
@@ -151,6 +175,12 @@ impl FaultProxy {
             .map(|aws| aws.counts())
             .unwrap_or_default()
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Drop for FaultProxy {
@@ -187,6 +217,10 @@ impl Forward {
         let mut answer = self.forward(parts, body).await;
         if let Some((aws, call)) = shaped {
             answer = aws.after(&call, answer);
+            if let Some(hold) = self.take_hold(&call.call.operation) {
+                self.shared.held.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(hold).await;
+            }
         }
         let answer = answer.map(Full::new);
         match lose {
@@ -201,12 +235,17 @@ impl Forward {
         }
     }
 
+    fn take_hold(&self, operation: &str) -> Option<Duration> {
+        let mut holds = lock(&self.shared.holds);
+        let hold = holds
+            .iter_mut()
+            .find(|hold| hold.remaining > 0 && hold.operation == operation)?;
+        hold.remaining -= 1;
+        Some(hold.hold)
+    }
+
     fn take_rule(&self, method: &str, path: &str) -> Option<LostAnswer> {
-        let mut rules = self
-            .shared
-            .rules
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut rules = lock(&self.shared.rules);
         let rule = rules.iter_mut().find(|rule| {
             rule.remaining > 0 && rule.method == method && path.contains(&rule.path_part)
         })?;

@@ -21,6 +21,7 @@
 //!   trusts through `SSL_CERT_FILE`: the provider registry and network mirror of the install tests.
 //! - [`release_dir`] is the folder `cargo xtask release` filled; [`glibc_versions_needed`] reads what
 //!   a Lambda bootstrap needs of glibc.
+//! - [`fuzz`] has the fuzz targets' input strategies and budget (proptest, on stable Rust).
 //! - [`saved_plan_files`] unpacks a saved plan, to search what it holds.
 //! - [`runner_bootstrap`] is the runner built for AWS Lambda, as shipped (`cargo xtask bundle`).
 //! - [`ScratchDir`] is a temporary folder for a test's files.
@@ -33,6 +34,7 @@ mod aws_faults;
 mod dist;
 mod elf;
 mod fault_proxy;
+pub mod fuzz;
 mod http;
 mod https;
 mod lambda;

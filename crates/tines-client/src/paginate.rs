@@ -49,13 +49,14 @@ impl Meta {
 
     /// The page after this one, as the server links it: `next_page_number`, else the `page`
     /// parameter of `next_page`, else the current page plus one when `next_page` is a link
-    /// without a number. `None` means the server says this is the last page.
+    /// without a number. `None` means the server says this is the last page (or numbers its
+    /// current page u64::MAX, after which no page can be named).
     pub fn next_page(&self) -> Option<u64> {
         if let Some(number) = self.next_page_number {
             return Some(number);
         }
         let next = self.next_page.as_deref()?;
-        page_parameter(next).or_else(|| Some(self.current_page_number().unwrap_or(1) + 1))
+        page_parameter(next).or_else(|| self.current_page_number().unwrap_or(1).checked_add(1))
     }
 
     /// The number of this page, from the `page` parameter of `current_page`.
@@ -113,6 +114,16 @@ mod tests {
         assert_eq!(m.previous_page, None);
         let last = meta(json!({"next_page": null, "next_page_number": null, "pages": 3}));
         assert_eq!(last.next_page(), None);
+    }
+
+    /// Found by `fuzz_audit_log_pages`: the page after u64::MAX overflowed.
+    #[test]
+    fn a_link_without_a_number_after_the_largest_page_number_ends_paging() {
+        let m = meta(json!({
+            "current_page": format!("https://t.tines.com/api/v1/audit_logs?page={}", u64::MAX),
+            "next_page": "https://t.tines.com/api/v1/audit_logs",
+        }));
+        assert_eq!(m.next_page(), None);
     }
 
     #[test]

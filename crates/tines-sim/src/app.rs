@@ -195,6 +195,14 @@ async fn admit_and_run(sim: &Sim, mut request: Request, next: Next) -> Response 
         Some(FaultAction::Truncate) => truncate = true,
         Some(FaultAction::HtmlPage(status)) => return html_page(status),
         Some(FaultAction::EmptyBody(status)) => return fault_status(status).into_response(),
+        Some(FaultAction::Body(status, body)) => {
+            return (
+                fault_status(status),
+                [(header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+                .into_response();
+        }
     }
 
     let caller = {

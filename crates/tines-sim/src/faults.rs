@@ -22,8 +22,8 @@ pub struct FaultRule {
     /// Only requests whose path starts with this (default: every Tines path).
     #[serde(default)]
     pub path_prefix: Option<String>,
-    /// Status of a `server_error` (default 503; must be 500..=599), or of an `html_page` or
-    /// `empty_body` (default 502 and 200; any of 200..=599).
+    /// Status of a `server_error` (default 503; must be 500..=599), or of an `html_page`,
+    /// `empty_body` or `body` (default 502, 200 and 200; any of 200..=599).
     #[serde(default)]
     pub status: Option<u16>,
     /// Delay of a `latency` fault (default 100 ms) or length of a `stall` (default 10 minutes).
@@ -33,6 +33,9 @@ pub struct FaultRule {
     /// when the `retry_after` switch is on.
     #[serde(default)]
     pub retry_after_seconds: Option<u64>,
+    /// What a `body` fault answers with, as given (default: empty), as JSON.
+    #[serde(default)]
+    pub body: Option<String>,
 }
 
 fn every_request() -> f64 {
@@ -59,6 +62,9 @@ pub enum FaultKind {
     HtmlPage,
     /// Answer with no body at all.
     EmptyBody,
+    /// Answer with the rule's `body` as JSON, whatever it holds: wrong types, a missing `meta`,
+    /// a page count no tenant has, a link to itself.
+    Body,
 }
 
 impl FaultRule {
@@ -72,10 +78,10 @@ impl FaultRule {
         if let Some(status) = self.status {
             let accepted = match self.kind {
                 FaultKind::ServerError => 500..=599,
-                FaultKind::HtmlPage | FaultKind::EmptyBody => 200..=599,
+                FaultKind::HtmlPage | FaultKind::EmptyBody | FaultKind::Body => 200..=599,
                 _ => {
                     return Err(
-                        "'status' applies only to kinds 'server_error', 'html_page' and 'empty_body'"
+                        "'status' applies only to kinds 'server_error', 'html_page', 'empty_body' and 'body'"
                             .to_owned(),
                     );
                 }
@@ -94,6 +100,9 @@ impl FaultRule {
         }
         if self.retry_after_seconds.is_some() && self.kind != FaultKind::RateLimit {
             return Err("'retry_after_seconds' applies only to kind 'rate_limit'".to_owned());
+        }
+        if self.body.is_some() && self.kind != FaultKind::Body {
+            return Err("'body' applies only to kind 'body'".to_owned());
         }
         Ok(())
     }
@@ -116,6 +125,7 @@ pub(crate) enum FaultAction {
     Stall(Duration),
     HtmlPage(u16),
     EmptyBody(u16),
+    Body(u16, String),
 }
 
 #[derive(Default)]
@@ -183,6 +193,12 @@ impl Faults {
                 FaultKind::EmptyBody => {
                     plan.action = Some(FaultAction::EmptyBody(rule.status.unwrap_or(200)))
                 }
+                FaultKind::Body => {
+                    plan.action = Some(FaultAction::Body(
+                        rule.status.unwrap_or(200),
+                        rule.body.clone().unwrap_or_default(),
+                    ))
+                }
             }
         }
         plan
@@ -202,6 +218,7 @@ mod tests {
             status: None,
             millis: None,
             retry_after_seconds: None,
+            body: None,
         }
     }
 
@@ -264,5 +281,10 @@ mod tests {
             ..rule(FaultKind::Reset)
         };
         assert!(bad.validate().unwrap_err().contains("'millis'"));
+        let bad = FaultRule {
+            body: Some("{}".into()),
+            ..rule(FaultKind::HtmlPage)
+        };
+        assert!(bad.validate().unwrap_err().contains("'body'"));
     }
 }

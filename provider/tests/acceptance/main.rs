@@ -9,6 +9,7 @@
 //! |---|---|
 //! | `tenant_permissions` | create → empty plan; import-verify; drift re-add; authoritative vs not; user deleted |
 //! | `aws_production` | the quickstart's resources through a proxy answering as production AWS does (throttling, role propagation, Lambda's Pending/InProgress): create, a provider upgrade, a trust policy repaired, destroy, on 1.11+ |
+//! | `bad_input` | the bad-input table's HCL rows (`docs/bad-input.md`): each refused at validate under its attribute, on every CLI |
 //! | `api_key` | store, import-verify, rotation, revoked key, on `secret_wo` (1.11+) and `secret` (every CLI) |
 //! | `schedule` | `tinesaudit_schedule` on moto and SeaweedFS: lifecycle, runner upgrade, every drift, import-verify, given vs created roles, nothing left after destroy |
 //! | `data_sources` | the four data sources in one configuration |
@@ -20,6 +21,7 @@
 
 mod api_key;
 mod aws_production;
+mod bad_input;
 mod data_sources;
 mod examples;
 mod ingestion_job;

@@ -12,6 +12,7 @@ mod store;
 mod thing;
 
 mod failed_apply;
+mod fuzz;
 mod lifecycle;
 mod misbehaving;
 mod nested;

@@ -3,6 +3,7 @@
 mod audit_logs;
 mod auth;
 mod error_bodies;
+mod fuzz;
 mod harness;
 mod rate_limiter;
 mod retries;

@@ -57,33 +57,42 @@ pub(crate) fn validate(
         if value.is_unknown() {
             continue;
         }
+        let request = ValidateRequest {
+            path: &here,
+            value,
+            config: root,
+            sensitive,
+        };
         if is_int64(a) && value.as_number().and_then(|n| n.as_i64()).is_none() {
-            diags.attribute_error(
-                here.clone(),
-                "Invalid attribute value",
-                format!(
-                    "{here} must be a whole number between {} and {}, got {}.",
-                    i64::MIN,
-                    i64::MAX,
-                    if sensitive {
-                        "(sensitive value)".to_owned()
-                    } else {
-                        show(value)
-                    }
-                ),
-            );
+            // The attribute's own validators know what it accepts ("between 1 and 500"); the type
+            // knows only what an int64 holds. When one of them refuses the value, theirs is the
+            // message; the type's range is said only when none does.
+            let mut own = Diagnostics::new();
+            for validator in &a.validators {
+                validator.validate(&request, &mut own);
+            }
+            let refused = own.has_error();
+            diags.extend(own);
+            if !refused {
+                diags.attribute_error(
+                    here.clone(),
+                    "Invalid attribute value",
+                    format!(
+                        "{here} must be a whole number between {} and {}, got {}.",
+                        i64::MIN,
+                        i64::MAX,
+                        if sensitive {
+                            "(sensitive value)".to_owned()
+                        } else {
+                            show(value)
+                        }
+                    ),
+                );
+            }
             continue;
         }
         for validator in &a.validators {
-            validator.validate(
-                &ValidateRequest {
-                    path: &here,
-                    value,
-                    config: root,
-                    sensitive,
-                },
-                diags,
-            );
+            validator.validate(&request, diags);
         }
     }
     for (name, nested) in body.blocks {
@@ -132,6 +141,8 @@ mod tests {
     use super::*;
     use crate::schema::{Attribute, Schema};
     use crate::validator;
+    use crate::value::Number;
+
     #[test]
     fn messages_never_show_sensitive_values() {
         let schema = Schema::new()
@@ -176,5 +187,47 @@ mod tests {
         assert_eq!(diags.len(), 2, "{diags}");
         let text = diags.to_string();
         assert!(!text.contains("hunter"), "{text}");
+    }
+
+    /// A fraction for an int64 attribute: the attribute's own range when a validator gives one,
+    /// the type's only when none does.
+    #[test]
+    fn a_fraction_is_refused_with_the_range_the_attribute_accepts() {
+        let schema = Schema::new()
+            .attribute(
+                "page_size",
+                Attribute::int64()
+                    .optional()
+                    .validator(validator::int_between(1, 500)),
+            )
+            .attribute("count", Attribute::int64().optional());
+        let half = || Value::Number(Number::from_f64(2.5).unwrap());
+        let config = Value::Object(BTreeMap::from([
+            ("page_size".to_owned(), half()),
+            ("count".to_owned(), half()),
+        ]));
+        let mut diags = Diagnostics::new();
+        validate(
+            Body::of(schema.body()),
+            &AttrPath::root(),
+            &config,
+            &config,
+            true,
+            false,
+            &mut diags,
+        );
+        let mut details: Vec<String> = diags.errors().map(|d| d.detail.clone()).collect();
+        details.sort();
+        assert_eq!(
+            details,
+            [
+                format!(
+                    "count must be a whole number between {} and {}, got 2.5.",
+                    i64::MIN,
+                    i64::MAX
+                ),
+                "page_size must be a whole number between 1 and 500, got 2.5.".to_owned(),
+            ]
+        );
     }
 }
