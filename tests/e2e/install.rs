@@ -301,7 +301,10 @@ fn every_cli_installs_the_release_from_a_network_mirror() -> Result<()> {
         } else {
             // Terraform 1.0 checks a mirror's zip against its `zh:` hash but records only the
             // `h1:` hash of what it unpacked: a lock file for this platform alone.
-            ensure!(lock.contains("\"h1:"), "no h1: hash in the lock file:\n{lock}");
+            ensure!(
+                lock.contains("\"h1:"),
+                "no h1: hash in the lock file:\n{lock}"
+            );
         }
         ensure!(
             work.path()
