@@ -298,7 +298,10 @@ fn every_cli_installs_the_release_from_a_network_mirror() -> Result<()> {
         // From a mirror, Terraform records only the `h1:` hash of what it unpacked (seen on 1.0.3
         // and 1.15), not the mirror's `zh:`: a lock file for this platform alone. The registry's
         // signed SHA256SUMS is what puts every platform's `zh:` in it (the test below).
-        ensure!(lock.contains("\"h1:"), "no h1: hash in the lock file:\n{lock}");
+        ensure!(
+            lock.contains("\"h1:"),
+            "no h1: hash in the lock file:\n{lock}"
+        );
         ensure!(
             work.path()
                 .join(format!(

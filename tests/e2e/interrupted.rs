@@ -224,11 +224,19 @@ async fn on(cli: TerraformCli) -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_apply_leaves_state_the_next_apply_converges_with_nothing_orphaned()
 -> Result<()> {
+    // Each CLI in a world of its own, all at once: they wait on Terraform and the emulators far
+    // more than they compute, and one after another they were most of the suite's wall time.
+    let mut runs = tokio::task::JoinSet::new();
     for cli in Tools::locate()?.terraform_clis()? {
         let version = cli.version.clone();
-        on(cli)
-            .await
-            .with_context(|| format!("Terraform {version}"))?;
+        runs.spawn(async move {
+            on(cli)
+                .await
+                .with_context(|| format!("Terraform {version}"))
+        });
+    }
+    while let Some(run) = runs.join_next().await {
+        run??;
     }
     Ok(())
 }
