@@ -257,29 +257,7 @@ async fn the_released_lambda_zips_are_the_packages_the_provider_deploys() -> Res
 #[test]
 fn every_cli_installs_the_release_from_a_network_mirror() -> Result<()> {
     let release = Release::open()?;
-    let root = ScratchDir::new("network-mirror")?;
-    let folder = root
-        .path()
-        .join("registry.terraform.io/tinesaudit/tinesaudit");
-    std::fs::create_dir_all(&folder)?;
-    let mut archives = serde_json::Map::new();
-    for platform in PLATFORMS {
-        let zip = Release::provider_zip(platform);
-        std::os::unix::fs::symlink(release.path(&zip), folder.join(&zip))?;
-        archives.insert(
-            platform.to_owned(),
-            json!({"url": zip, "hashes": [format!("zh:{}", release.sha256(&zip)?)]}),
-        );
-    }
-    write_json(
-        &folder.join("index.json"),
-        &json!({"versions": {VERSION: {}}}),
-    )?;
-    write_json(
-        &folder.join(format!("{VERSION}.json")),
-        &json!({"archives": archives}),
-    )?;
-    let server = StaticHttps::serve(root.path())?;
+    let (_root, server) = network_mirror(&release, &PLATFORMS, "network-mirror")?;
     let cli_config = mirror_cli_config(&server);
 
     for_each_cli(|cli| {
@@ -341,10 +319,7 @@ fn every_cli_installs_the_release_from_a_registry_that_signs_it() -> Result<()> 
         );
         let lock_file = work.path().join(".terraform.lock.hcl");
         let lock = std::fs::read_to_string(&lock_file)?;
-        for platform in PLATFORMS {
-            let zh = format!("zh:{}", release.sha256(&Release::provider_zip(platform))?);
-            ensure!(lock.contains(&zh), "no {zh} in the lock file:\n{lock}");
-        }
+        has_every_platforms_zh(&release, &lock, "in the lock file")?;
 
         std::fs::remove_file(&lock_file)?;
         terraform(
@@ -363,10 +338,7 @@ fn every_cli_installs_the_release_from_a_registry_that_signs_it() -> Result<()> 
             lock.matches("\"h1:").count() >= 2,
             "providers lock recorded no h1: hash of both platforms:\n{lock}"
         );
-        for platform in PLATFORMS {
-            let zh = format!("zh:{}", release.sha256(&Release::provider_zip(platform))?);
-            ensure!(lock.contains(&zh), "no {zh} after providers lock:\n{lock}");
-        }
+        has_every_platforms_zh(&release, &lock, "after providers lock")?;
 
         // The same archives under SHA256SUMS that their signature does not cover are refused.
         let tampered = format!("{}/tampered/tinesaudit", server.host());
@@ -398,22 +370,7 @@ fn every_cli_installs_the_release_from_a_registry_that_signs_it() -> Result<()> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_quickstart_plans_with_the_provider_from_the_network_mirror() -> Result<()> {
     let release = Release::open()?;
-    let root = ScratchDir::new("quickstart-mirror")?;
-    let folder = root
-        .path()
-        .join("registry.terraform.io/tinesaudit/tinesaudit");
-    std::fs::create_dir_all(&folder)?;
-    let zip = Release::provider_zip(HOST);
-    std::os::unix::fs::symlink(release.path(&zip), folder.join(&zip))?;
-    write_json(
-        &folder.join("index.json"),
-        &json!({"versions": {VERSION: {}}}),
-    )?;
-    write_json(
-        &folder.join(format!("{VERSION}.json")),
-        &json!({"archives": {HOST: {"url": zip, "hashes": [format!("zh:{}", release.sha256(&zip)?)]}}}),
-    )?;
-    let server = StaticHttps::serve(root.path())?;
+    let (_root, server) = network_mirror(&release, &[HOST], "quickstart-mirror")?;
     let clis: Vec<TerraformCli> = Tools::locate()?
         .terraform_clis()?
         .into_iter()
@@ -497,6 +454,49 @@ fn lay_out_registry(
                 }),
             )?;
         }
+    }
+    Ok(())
+}
+
+/// A provider network mirror of `release`'s archives for `platforms`: `index.json`, the version's
+/// file with each zip's `zh:` hash, and the zips, served over HTTPS from a folder that lives as
+/// long as the returned `ScratchDir`.
+fn network_mirror(
+    release: &Release,
+    platforms: &[&str],
+    name: &str,
+) -> Result<(ScratchDir, StaticHttps)> {
+    let root = ScratchDir::new(name)?;
+    let folder = root
+        .path()
+        .join("registry.terraform.io/tinesaudit/tinesaudit");
+    std::fs::create_dir_all(&folder)?;
+    let mut archives = serde_json::Map::new();
+    for platform in platforms {
+        let zip = Release::provider_zip(platform);
+        std::os::unix::fs::symlink(release.path(&zip), folder.join(&zip))?;
+        archives.insert(
+            (*platform).to_owned(),
+            json!({"url": zip, "hashes": [format!("zh:{}", release.sha256(&zip)?)]}),
+        );
+    }
+    write_json(
+        &folder.join("index.json"),
+        &json!({"versions": {VERSION: {}}}),
+    )?;
+    write_json(
+        &folder.join(format!("{VERSION}.json")),
+        &json!({"archives": archives}),
+    )?;
+    let server = StaticHttps::serve(root.path())?;
+    Ok((root, server))
+}
+
+/// `lock` (a `.terraform.lock.hcl`) holds the `zh:` hash of every platform's archive.
+fn has_every_platforms_zh(release: &Release, lock: &str, when: &str) -> Result<()> {
+    for platform in PLATFORMS {
+        let zh = format!("zh:{}", release.sha256(&Release::provider_zip(platform))?);
+        ensure!(lock.contains(&zh), "no {zh} {when}:\n{lock}");
     }
     Ok(())
 }
